@@ -1,0 +1,50 @@
+# Two commands do everything:  `make test` (fast, smoke mode)  and  `make run` (full training).
+# Both create .venv from requirements.txt on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+MARKDOWN  := README.md $(wildcard answers/*.md)
+MATHJAX   := tests/mathjax/node_modules/.installed
+
+.PHONY: test run quotes lab bench clean-venv
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-build-isolation --no-deps -e .
+	touch $@
+
+$(MATHJAX): tests/mathjax/package.json tests/mathjax/package-lock.json
+	npm ci --prefix tests/mathjax --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Unit tests + every notebook through nbval in smoke mode (never touches results/*.json).
+test: $(STAMP) $(MATHJAX)
+	SMOKE=1 $(BIN)/python -m pytest -q tests $(NOTEBOOKS) --nbval-lax --nbval-current-env
+
+# Full mode: re-execute every notebook in place (outputs saved, results/*.json written),
+# then refresh the numbers quoted in README.md and answers/.
+run: $(STAMP)
+	@for nb in $(NOTEBOOKS); do \
+	  echo "== $$nb"; \
+	  NO_PROGRESS=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=-1 $$nb || exit 1; \
+	done
+	$(MAKE) quotes
+
+# Rewrite the quoted numbers and generated tables from results/*.json.
+quotes: $(STAMP)
+	$(BIN)/python -m dlkit.quote --write $(MARKDOWN)
+
+# Open the notebooks in JupyterLab with the project's environment as the kernel.
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/pipeline_speed.py
+	$(BIN)/python benchmarks/resnet_cpu_speed.py
+
+clean-venv:
+	rm -rf $(VENV)

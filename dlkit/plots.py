@@ -1,0 +1,56 @@
+"""Plotting helpers shared by the notebooks."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import torch
+
+
+def plot_history(histories: dict[str, list[dict]], keys=("train_loss", "val_acc"), axes=None,
+                 logy: bool = False):
+    """One panel per key, one line per run (label -> per-epoch history from `fit`)."""
+    if axes is None:
+        _, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.5))
+    for ax, key in zip(axes, keys):
+        for label, hist in histories.items():
+            ax.plot([h["epoch"] for h in hist], [h[key] for h in hist], marker=".", label=label)
+        ax.set(xlabel="epoch", ylabel=key.replace("_", " "))
+        if logy:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    plt.tight_layout()
+    return axes
+
+
+def plot_confusion(cm: torch.Tensor, class_names=None, ax=None, title: str = ""):
+    """Confusion matrix with counts; rows are the true class."""
+    n = cm.shape[0]
+    class_names = class_names or [str(i) for i in range(n)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    ax.imshow(cm.log1p(), cmap="Blues")
+    for i in range(n):
+        for j in range(n):
+            if cm[i, j]:
+                ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=6,
+                        color="white" if i == j else "black")
+    ax.set(xticks=range(n), yticks=range(n), xlabel="predicted", ylabel="true", title=title)
+    ax.set_xticklabels(class_names, rotation=90, fontsize=7)
+    ax.set_yticklabels(class_names, fontsize=7)
+    return ax
+
+
+def show_misclassified(images: torch.Tensor, labels: torch.Tensor, preds: torch.Tensor,
+                       n: int = 24, cols: int = 12, class_names=None):
+    """A gallery of the first n wrongly classified images, titled 'true→pred'."""
+    wrong = (preds != labels).nonzero().flatten()[:n]
+    rows = max(1, -(-len(wrong) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 1.1))
+    names = class_names or [str(i) for i in range(10)]
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, wrong):
+        ax.imshow(images[i], cmap="gray_r")
+        ax.set_title(f"{names[labels[i]]}→{names[preds[i]]}", fontsize=7)
+    plt.tight_layout()
+    return fig

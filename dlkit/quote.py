@@ -1,0 +1,94 @@
+"""Keep the numbers quoted in Markdown equal to results/*.json.
+
+A quoted number is wrapped in two HTML comments that GitHub does not render:
+
+    <!--q:q3_feedforward:assignment.test_acc.mean:pct2-->97.85%<!--/q-->
+
+i.e. results file, dotted path into the JSON (list items by index), format.
+A generated table sits between ``<!--table:NAME-->`` and ``<!--/table-->``.
+
+    python -m dlkit.quote --check FILE...   # exit 1 and list every mismatch
+    python -m dlkit.quote --write FILE...   # rewrite the values from the JSON
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from .results import read_results
+
+QUOTE = re.compile(r"<!--q:(?P<file>[\w.-]+):(?P<path>[\w.\-\[\]]+):(?P<fmt>\w+)-->(?P<value>.*?)<!--/q-->")
+TABLE = re.compile(r"(<!--table:(?P<name>\w+)-->\n)(?P<body>.*?)(<!--/table-->)", re.S)
+
+
+def lookup(data, path: str):
+    for key in path.split("."):
+        data = data[int(key)] if isinstance(data, list) else data[key]
+    return data
+
+
+def format_value(value, fmt: str) -> str:
+    """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; int: 1,234; xN: 8.3×."""
+    kind, digits = fmt.rstrip("0123456789"), fmt[len(fmt.rstrip("0123456789")):]
+    n = int(digits) if digits else 0
+    if kind == "pct":
+        return f"{100 * value:.{n}f}%"
+    if kind == "f":
+        return f"{value:.{n}f}"
+    if kind == "int":
+        return f"{int(round(value)):,}"
+    if kind == "x":
+        return f"{value:.{n}f}×"
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_table(name: str) -> str:
+    from . import tables
+    return getattr(tables, name)()
+
+
+def sync(text: str) -> tuple[str, list[str]]:
+    """Return (text with every quoted value and table regenerated, list of differences)."""
+    problems: list[str] = []
+    cache: dict[str, dict] = {}
+
+    def quote(m: re.Match) -> str:
+        data = cache.setdefault(m["file"], read_results(m["file"]))
+        want = format_value(lookup(data, m["path"]), m["fmt"])
+        if want != m["value"]:
+            problems.append(f"{m['file']}:{m['path']} is {want}, text says {m['value']}")
+        return m.group(0).replace(f"-->{m['value']}<!--/q-->", f"-->{want}<!--/q-->")
+
+    def table(m: re.Match) -> str:
+        want = render_table(m["name"]).rstrip("\n") + "\n"
+        if want != m["body"]:
+            problems.append(f"table {m['name']} differs from its results")
+        return m.group(1) + want + m.group(4)
+
+    return TABLE.sub(table, QUOTE.sub(quote, text)), problems
+
+
+def count_quotes(text: str) -> int:
+    return len(QUOTE.findall(text)) + len(TABLE.findall(text))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help="rewrite values from results/*.json")
+    parser.add_argument("files", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    bad = 0
+    for path in args.files:
+        new, problems = sync(path.read_text())
+        for p in problems:
+            print(f"{path}: {p}")
+        bad += len(problems)
+        if args.write and problems:
+            path.write_text(new)
+    return 1 if bad and not args.write else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Write and read results/*.json with the metadata needed to trust the numbers."""
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from .data import REPO_ROOT
+from .train import smoke_mode
+
+RESULTS_DIR = REPO_ROOT / "results"
+
+
+def results_path(name: str, smoke: bool | None = None) -> Path:
+    """Full runs write results/<name>.json; smoke runs results/smoke/<name>.json (git-ignored)."""
+    smoke = smoke_mode() if smoke is None else smoke
+    return (RESULTS_DIR / "smoke" if smoke else RESULTS_DIR) / f"{name}.json"
+
+
+def _git_commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
+                              capture_output=True, text=True, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment(device: torch.device | str) -> dict:
+    device = torch.device(device)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
+    return {"device": device.type, "device_name": name, "torch": torch.__version__,
+            "python": platform.python_version(), "threads": torch.get_num_threads(),
+            "git_commit": _git_commit()}
+
+
+def write_results(name: str, payload: dict, *, device, data_md5: dict, started: float,
+                  smoke: bool | None = None) -> Path:
+    """Save payload plus mode, environment, data md5s and wall time (since `started`)."""
+    smoke = smoke_mode() if smoke is None else smoke
+    record = {"mode": "smoke" if smoke else "full",
+              "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "wall_seconds": round(time.perf_counter() - started, 1),
+              "environment": environment(device), "data_md5": data_md5, **payload}
+    path = results_path(name, smoke)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def read_results(name: str, smoke: bool = False) -> dict:
+    return json.loads(results_path(name, smoke).read_text())

@@ -1,0 +1,130 @@
+"""A small train / evaluate loop over tensors that already sit in memory.
+
+Batches are slices of preloaded tensors (no DataLoader, no per-sample work), the
+shuffling uses an explicit seeded generator, and every epoch is logged.
+"""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import time
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """$DEVICE if set, else cuda, then mps, then cpu."""
+    prefer = prefer or os.environ.get("DEVICE")
+    if prefer:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch; return a fresh generator for batch shuffling."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def smoke_mode() -> bool:
+    return os.environ.get("SMOKE", "") not in ("", "0")
+
+
+def progress_enabled() -> bool:
+    return not (smoke_mode() or os.environ.get("CI") or os.environ.get("NO_PROGRESS"))
+
+
+def batch_indices(n: int, batch_size: int, generator: torch.Generator | None = None
+                  ) -> Iterator[torch.Tensor]:
+    """Index tensors covering range(n); shuffled when a generator is given."""
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    yield from order.split(batch_size)
+
+
+@torch.inference_mode()
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024,
+            device: torch.device | None = None, memory_format=torch.contiguous_format
+            ) -> torch.Tensor:
+    """Logits for every row of x, computed in eval mode, returned on the CPU."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    out = [model(x[i:i + batch_size].to(device).contiguous(memory_format=memory_format)).float().cpu()
+           for i in range(0, len(x), batch_size)]
+    return torch.cat(out)
+
+
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+             loss_fn: Callable = nn.functional.cross_entropy, **kw) -> dict[str, float]:
+    logits = predict(model, x, **kw)
+    return {"loss": float(loss_fn(logits, y)), "acc": accuracy(logits, y)}
+
+
+def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
+    return (logits.argmax(1) == y).float().mean().item()
+
+
+def confusion_matrix(pred: torch.Tensor, y: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
+    """Rows are true classes, columns predicted classes."""
+    return torch.bincount(y * n_classes + pred, minlength=n_classes ** 2).reshape(n_classes, n_classes)
+
+
+def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
+        val: tuple[torch.Tensor, torch.Tensor] | None, *, epochs: int, batch_size: int,
+        optimizer: torch.optim.Optimizer, loss_fn: Callable = nn.functional.cross_entropy,
+        scheduler=None, generator: torch.Generator | None = None,
+        device: torch.device | None = None, memory_format=torch.contiguous_format,
+        eval_loss_fn: Callable | None = None, verbose: bool = True) -> list[dict]:
+    """Train for `epochs`; return one dict per epoch (losses, accuracies, seconds).
+
+    `loss_fn(logits, y)` drives training; `scheduler.step()` runs after every batch.
+    `eval_loss_fn` (default: loss_fn) scores the validation set.
+    """
+    device = device or next(model.parameters()).device
+    x_train, y_train = train
+    eval_loss_fn = eval_loss_fn or loss_fn
+    history = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        start = time.perf_counter()
+        total_loss, correct, seen = 0.0, 0, 0
+        batches = list(batch_indices(len(x_train), batch_size, generator))
+        for step, idx in enumerate(batches, 1):
+            xb = x_train[idx].to(device, non_blocking=True).contiguous(memory_format=memory_format)
+            yb = y_train[idx].to(device, non_blocking=True)
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total_loss += loss.item() * len(idx)
+            correct += (logits.argmax(1) == yb).sum().item()
+            seen += len(idx)
+            if verbose and progress_enabled() and (step % 50 == 0 or step == len(batches)):
+                print(f"\r  epoch {epoch}: {step}/{len(batches)} batches, loss {total_loss / seen:.4f}",
+                      end="", file=sys.stderr, flush=True)
+        if verbose and progress_enabled():
+            print("\r", end="", file=sys.stderr, flush=True)
+        row = {"epoch": epoch, "train_loss": total_loss / seen, "train_acc": correct / seen,
+               "seconds": time.perf_counter() - start}
+        if val is not None:
+            v = evaluate(model, *val, loss_fn=eval_loss_fn, device=device, memory_format=memory_format)
+            row.update(val_loss=v["loss"], val_acc=v["acc"])
+        history.append(row)
+        if verbose:
+            msg = (f"epoch {epoch:2d}  train loss {row['train_loss']:.4f} acc {row['train_acc']:.4f}")
+            if val is not None:
+                msg += f"  val loss {row['val_loss']:.4f} acc {row['val_acc']:.4f}"
+            print(msg + f"  ({row['seconds']:.1f} s)")
+    return history

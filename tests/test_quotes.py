@@ -1,0 +1,35 @@
+"""Numbers quoted in README.md and answers/ must equal results/*.json."""
+import json
+from pathlib import Path
+
+import pytest
+
+from dlkit import quote
+from dlkit.data import REPO_ROOT
+
+MARKDOWN = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "answers").glob("*.md"))]
+
+
+@pytest.mark.parametrize("path", MARKDOWN, ids=lambda p: p.name)
+def test_quoted_numbers_match_results(path):
+    text = path.read_text()
+    _, problems = quote.sync(text)
+    assert problems == [], "\n".join(problems) + "\nrun `make quotes` after `make run`"
+
+
+@pytest.mark.parametrize("name", ["q1_cross_entropy_vs_mse", "q2_convexity", "q3_feedforward",
+                                  "q4_lenet5_vs_resnet18"])
+def test_committed_results_are_full_runs_and_quoted(name):
+    record = json.loads((REPO_ROOT / "results" / f"{name}.json").read_text())
+    assert record["mode"] == "full"
+    assert {"environment", "data_md5", "wall_seconds"} <= record.keys()
+    assert any(f"<!--q:{name}:" in p.read_text() for p in MARKDOWN), f"nothing quotes {name}"
+
+
+def test_a_wrong_number_is_caught(tmp_path, monkeypatch):
+    (tmp_path / "demo.json").write_text(json.dumps({"acc": [0.5, 0.98765], "n": 12345}))
+    monkeypatch.setattr(quote, "read_results", lambda name: json.loads((tmp_path / f"{name}.json").read_text()))
+    good = "a <!--q:demo:acc.1:pct2-->98.77%<!--/q--> b <!--q:demo:n:int-->12,345<!--/q-->"
+    assert quote.sync(good)[1] == []
+    fixed, problems = quote.sync(good.replace("98.77%", "98.70%"))
+    assert problems == ["demo:acc.1 is 98.77%, text says 98.70%"] and fixed == good
