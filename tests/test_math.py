@@ -79,13 +79,15 @@ HTML = re.compile(
     r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"  # entity
 )
 
+NAMED = {"{": "\\lbrace", "}": "\\rbrace", "|": "\\Vert", ",": "\\thinspace",
+         "!": "\\negthinspace"}
+
 RULES = {
     "a": "bare `_` (GitHub may pair it with another `_` as italics): write `\\_`, "
          "or use the $`...`$ / ```math form",
     "b": "bare `*` (GitHub may read it as emphasis): write `\\ast` or `\\*`",
     "c": "Markdown drops the backslash of `\\{punct}`, so MathJax sees a bare `{punct}`: "
-         "write `\\\\{punct}` (or a named macro such as \\lbrace, \\rbrace, \\Vert), "
-         "or use the $`...`$ / ```math form",
+         "write `\\\\{punct}`{named}, or use the $`...`$ / ```math form",
     "d": "`$$` display math: put the opening and closing `$$` alone on their own lines",
     "d-blank": "blank line inside a `$$` block ends the paragraph: remove it",
     "d-block": "this line would start a Markdown list/heading/quote inside the `$$` block: "
@@ -194,7 +196,8 @@ def lint_formula(raw, where, display, in_table=False):
                 i += 2  # control symbol such as \{ \, \\ (its second char is fine)
             continue
         if from_escape and ch not in "_*":
-            add("c", RULES["c"].format(punct=ch))
+            named = f" or `{NAMED[ch]}`" if ch in NAMED else ""
+            add("c", RULES["c"].format(punct=ch, named=named))
         elif ch == "%":
             add("g", RULES["g"])
         i += 1
@@ -433,6 +436,11 @@ def test_mathjax_reports_bad_tex():
     assert [f["where"] for f in failures] == ["bad.md:1", "bad.md:2"]
     assert "brace" in failures[0]["error"].lower()
     assert r"\notamacro" in failures[1]["error"]
+
+
+def test_suggested_macros_exist():
+    tex = " ".join(["a", *NAMED.values(), r"\ast \lt \vert \lvert x \rvert \lVert w \rVert b"])
+    assert run_mathjax([Formula("hints", tex, tex, False, False)]) == []
 
 
 def test_mathjax_sees_the_unescaped_text():
