@@ -30,13 +30,15 @@ def lookup(data, path: str):
 
 
 def format_value(value, fmt: str) -> str:
-    """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; int: 1,234; xN: 8.3×."""
+    """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; eN: 1.2e-04; int: 1,234; xN: 8.3×."""
     kind, digits = fmt.rstrip("0123456789"), fmt[len(fmt.rstrip("0123456789")):]
     n = int(digits) if digits else 0
     if kind == "pct":
         return f"{100 * value:.{n}f}%"
     if kind == "f":
         return f"{value:.{n}f}"
+    if kind == "e":
+        return f"{value:.{n}e}"
     if kind == "int":
         return f"{int(round(value)):,}"
     if kind == "x":
