@@ -30,7 +30,10 @@ def lookup(data, path: str):
 
 
 def format_value(value, fmt: str) -> str:
-    """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; eN: 1.2e-04; int: 1,234; xN: 8.3×."""
+    """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; eN: 1.2e-04; int: 1,234; xN: 8.3×;
+    s: the value as text."""
+    if fmt == "s":
+        return str(value)
     kind, digits = fmt.rstrip("0123456789"), fmt[len(fmt.rstrip("0123456789")):]
     n = int(digits) if digits else 0
     if kind == "pct":
