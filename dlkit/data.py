@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -67,19 +69,20 @@ def read_idx(path: str | Path) -> torch.Tensor:
                 raw = f.read()
         else:
             raw = path.read_bytes()
-    except (OSError, EOFError) as e:  # BadGzipFile is an OSError
+    except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
         raise DataError(f"{path}: not a valid gzip file or truncated ({e})") from e
     if len(raw) < 4:
         raise DataError(f"{path}: only {len(raw)} bytes, too short for an IDX header")
     zero, dtype, ndim = int.from_bytes(raw[0:2], "big"), raw[2], raw[3]
     if zero != 0 or dtype != 0x08 or ndim not in (1, 3):
+        hint = " - it looks gzip-compressed: name it *.gz" if raw[:2] == b"\x1f\x8b" else ""
         raise DataError(f"{path}: bad magic number 0x{raw[:4].hex()} "
-                        "(expected 0x00000801 for labels or 0x00000803 for images)")
+                        f"(expected 0x00000801 for labels or 0x00000803 for images){hint}")
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise DataError(f"{path}: truncated header ({len(raw)} bytes)")
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    expected = header + int(np.prod(dims))
+    expected = header + math.prod(dims)
     if len(raw) != expected:
         raise DataError(f"{path}: header says shape {tuple(dims)} = {expected} bytes, "
                         f"file has {len(raw)} ({'truncated' if len(raw) < expected else 'trailing bytes'})")
@@ -128,7 +131,7 @@ def _load_cached(name: str, split: str, root: Path, download: bool) -> Split:
     if None in paths:
         if not download:
             raise DataError(missing_files_message(name, split, root, "download=False"))
-        if not _writable(root / name):
+        if not _writable(raw_dir):
             raise DataError(missing_files_message(name, split, root, f"{root} is read-only"))
         try:
             _download(name, root)
@@ -145,6 +148,8 @@ def _load_cached(name: str, split: str, root: Path, download: bool) -> Split:
         raise DataError(f"{paths[1]}: expected a 1-D label file, got shape {tuple(labels.shape)}")
     if len(images) != len(labels):
         raise DataError(f"{paths[0]} has {len(images)} images but {paths[1]} has {len(labels)} labels")
+    if len(labels) == 0:
+        raise DataError(f"{paths[1]}: the file holds no labels")
     if labels.max() > 9:
         raise DataError(f"{paths[1]}: label {int(labels.max())} outside 0..9")
     md5 = {f"{name}/raw/{p.name}": md5sum(p) for p in paths}

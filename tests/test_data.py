@@ -145,3 +145,27 @@ def test_split_and_normalise():
     assert torch.equal(data.train_val_split(100, 20, seed=3)[1], val_idx)
     x = data.to_float(torch.tensor([[[0, 255]]], dtype=torch.uint8), 0.5, 0.5)
     assert x.shape == (1, 1, 1, 2) and x.flatten().tolist() == [-1.0, 1.0]
+
+
+def test_corrupt_deflate_stream(tmp_path):
+    path = write_idx(tmp_path / "imgs.gz", np.arange(3 * 28 * 28).reshape(3, 28, 28) % 7)
+    blob = bytearray(path.read_bytes())
+    blob[12:40] = b"\xff" * 28          # keep the gzip header, break the compressed data
+    path.write_bytes(bytes(blob))
+    with pytest.raises(DataError, match=r"imgs\.gz: not a valid gzip file or truncated"):
+        data.read_idx(path)
+
+
+def test_gzip_data_under_a_plain_name(tmp_path):
+    path = write_idx(tmp_path / "labels.gz", np.zeros(4))
+    plain = path.rename(tmp_path / "labels")
+    with pytest.raises(DataError, match=r"labels: bad magic number 0x1f8b.*name it \*\.gz"):
+        data.read_idx(plain)
+
+
+def test_empty_label_file(tmp_path):
+    raw = make_dataset(tmp_path)
+    write_idx(raw / "t10k-images-idx3-ubyte.gz", np.zeros((0, 28, 28)))
+    write_idx(raw / "t10k-labels-idx1-ubyte.gz", np.zeros(0))
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte\.gz: the file holds no labels"):
+        data.load("MNIST", "test", root=tmp_path, download=False)
