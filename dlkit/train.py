@@ -98,7 +98,9 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
     for epoch in range(1, epochs + 1):
         model.train()
         start = time.perf_counter()
-        total_loss, correct, seen = 0.0, 0, 0
+        # running sums stay tensors: no Python round-trip per batch
+        total_loss = torch.zeros((), device=device, dtype=torch.float64)
+        correct, seen = torch.zeros((), device=device, dtype=torch.long), 0
         batches = list(batch_indices(len(x_train), batch_size, generator))
         for step, idx in enumerate(batches, 1):
             xb = x_train[idx].to(device, non_blocking=True).contiguous(memory_format=memory_format)
@@ -110,15 +112,16 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
-            total_loss += loss.item() * len(idx)
-            correct += (logits.argmax(1) == yb).sum().item()
+            with torch.no_grad():
+                total_loss += loss.detach().double() * len(idx)
+                correct += (logits.argmax(1) == yb).sum()
             seen += len(idx)
             if verbose and progress_enabled() and (step % 50 == 0 or step == len(batches)):
-                print(f"\r  epoch {epoch}: {step}/{len(batches)} batches, loss {total_loss / seen:.4f}",
+                print(f"\r  epoch {epoch}: {step}/{len(batches)} batches, loss {total_loss.item() / seen:.4f}",
                       end="", file=sys.stderr, flush=True)
         if verbose and progress_enabled():
             print("\r", end="", file=sys.stderr, flush=True)
-        row = {"epoch": epoch, "train_loss": total_loss / seen, "train_acc": correct / seen,
+        row = {"epoch": epoch, "train_loss": total_loss.item() / seen, "train_acc": correct.item() / seen,
                "seconds": time.perf_counter() - start}
         if val is not None:
             v = evaluate(model, *val, loss_fn=eval_loss_fn, device=device, memory_format=memory_format)
