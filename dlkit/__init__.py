@@ -6,5 +6,6 @@ flops:   parameter and FLOP counts
 plots:   learning curves, confusion matrices, misclassified galleries
 results: results/*.json writer with metadata
 quote:   checks that numbers quoted in Markdown equal results/*.json
+tables:  Markdown tables generated from results/*.json
 """
 __version__ = "1.0.0"
