@@ -23,11 +23,18 @@ def results_path(name: str, smoke: bool | None = None) -> Path:
 
 
 def _git_commit() -> str | None:
+    """Short commit hash, with '+dirty' when tracked files differ from it."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
-                              capture_output=True, text=True, timeout=5).stdout.strip() or None
+        run = lambda *cmd: subprocess.run(["git", *cmd], cwd=REPO_ROOT, capture_output=True,
+                                          text=True, timeout=5).stdout.strip()
+        commit = run("rev-parse", "--short", "HEAD")
+        return (commit + ("+dirty" if run("status", "--porcelain", "--untracked-files=no") else "")) or None
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+# taken when a notebook imports this module, i.e. the code the run started with
+GIT_COMMIT_AT_START = _git_commit()
 
 
 def environment(device: torch.device | str) -> dict:
@@ -35,7 +42,7 @@ def environment(device: torch.device | str) -> dict:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
     return {"device": device.type, "device_name": name, "torch": torch.__version__,
             "python": platform.python_version(), "threads": torch.get_num_threads(),
-            "git_commit": _git_commit()}
+            "git_commit": GIT_COMMIT_AT_START}
 
 
 def write_results(name: str, payload: dict, *, device, data_md5: dict, started: float,
