@@ -4,8 +4,8 @@ Original ("seed") pipeline: torchvision.datasets.MNIST + ToTensor + Normalize((0
 + DataLoader(batch_size=64, shuffle=True), i.e. one PIL image and two transforms per sample.
 Project pipeline: the uint8 IDX tensor normalised once, batches sliced with a seeded
 permutation (dlkit.train.fit). Same model, optimiser (Adam, lr 1e-3, fused as in the Q3
-notebook; a third row times the project pipeline with default Adam), batch size and data (the 60 000 training
-images). torchvision's dataset class wants uncompressed files, so they are decompressed into a
+notebook; a third row times the project pipeline with default Adam), batch size and data
+(the 60 000 training images). torchvision's dataset class wants uncompressed files, so they are decompressed into a
 temporary folder (the data root is only read). Results go to results/benchmark_pipeline.json.
 
     python benchmarks/pipeline_speed.py

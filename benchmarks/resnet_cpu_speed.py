@@ -76,8 +76,8 @@ def main():
     for stem, batch, cl, inference, threads, compile in settings:
         try:
             ips = images_per_second(stem, batch, cl, args.steps, inference, threads, compile)
-        except Exception as e:  # torch.compile needs a working C++ toolchain
-            print(f"compile={compile} failed: {type(e).__name__}: {e}")
+        except Exception as e:  # e.g. torch.compile without a working C++ toolchain
+            print(f"{stem} batch {batch} threads={threads} compile={compile} failed: {type(e).__name__}: {e}")
             continue
         rows.append({"stem": stem, "batch": batch, "channels_last": cl,
                      "mode": "inference" if inference else "train", "threads": threads or torch.get_num_threads(),

@@ -132,7 +132,7 @@ def _load_cached(name: str, split: str, root: Path, download: bool) -> Split:
         if not download:
             raise DataError(missing_files_message(name, split, root, "download=False"))
         if not _writable(raw_dir):
-            raise DataError(missing_files_message(name, split, root, f"{root} is read-only"))
+            raise DataError(missing_files_message(name, split, root, f"{raw_dir} is in a read-only folder"))
         try:
             _download(name, root)
         except Exception as e:  # network errors come in many types

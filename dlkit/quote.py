@@ -17,10 +17,17 @@ import re
 import sys
 from pathlib import Path
 
+from .data import REPO_ROOT
 from .results import read_results
 
 QUOTE = re.compile(r"<!--q:(?P<file>[\w.-]+):(?P<path>[\w.\-\[\]]+):(?P<fmt>\w+)-->(?P<value>.*?)<!--/q-->")
 TABLE = re.compile(r"(<!--table:(?P<name>\w+)-->\n)(?P<body>.*?)(<!--/table-->)", re.S)
+
+
+def markdown_files() -> list[Path]:
+    """The Markdown a reader sees: README.md and answers/*.md (what quotes and formulas live in)."""
+    files = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "answers").glob("*.md"))]
+    return [p for p in files if p.is_file()]
 
 
 def lookup(data, path: str):

@@ -61,7 +61,9 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from dlkit.data import REPO_ROOT
+from dlkit.quote import markdown_files
+
 MATHJAX_DIR = REPO_ROOT / "tests" / "mathjax"
 CHECK_TEX = MATHJAX_DIR / "check_tex.js"
 
@@ -318,11 +320,6 @@ def extract(text, name):
         _scan_inline(line, where, formulas, problems)
         i += 1
     return formulas, problems
-
-
-def markdown_files():
-    files = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "answers").glob("*.md"))]
-    return [p for p in files if p.is_file()]
 
 
 def extract_repo():

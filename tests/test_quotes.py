@@ -7,7 +7,7 @@ import pytest
 from dlkit import quote
 from dlkit.data import REPO_ROOT
 
-MARKDOWN = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "answers").glob("*.md"))]
+MARKDOWN = quote.markdown_files()
 
 
 @pytest.mark.parametrize("path", MARKDOWN, ids=lambda p: p.name)
