@@ -1,8 +1,12 @@
 """Plotting helpers shared by the notebooks."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import torch
+
+from .train import smoke_mode
 
 
 def plot_history(histories: dict[str, list[dict]], keys=("train_loss", "val_acc"), axes=None,
@@ -54,3 +58,16 @@ def show_misclassified(images: torch.Tensor, labels: torch.Tensor, preds: torch.
         ax.set_title(f"{names[labels[i]]}→{names[preds[i]]}", fontsize=7)
     plt.tight_layout()
     return fig
+
+
+FIGURES_DIR = Path(__file__).resolve().parents[1] / "answers" / "figures"
+
+
+def save_figure(fig, name: str, dpi: int = 100) -> Path | None:
+    """Write answers/figures/<name>.png for the answers to embed; full runs only (smoke mode skips it)."""
+    if smoke_mode():
+        return None
+    FIGURES_DIR.mkdir(parents=True, exist_ok=True)
+    path = FIGURES_DIR / f"{name}.png"
+    fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return path
