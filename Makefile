@@ -8,7 +8,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 MARKDOWN  := README.md $(wildcard answers/*.md)
 MATHJAX   := tests/mathjax/node_modules/.installed
 
-.PHONY: test run quotes lab bench clean-venv
+.PHONY: test lint run quotes lab bench clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,18 +20,18 @@ $(MATHJAX): tests/mathjax/package.json tests/mathjax/package-lock.json
 	npm ci --prefix tests/mathjax --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Unit tests + every notebook through nbval in smoke mode (never touches results/*.json).
-test: $(STAMP) $(MATHJAX)
+# Lint, then unit tests + every notebook through nbval in smoke mode (never touches results/*.json).
+test: lint $(STAMP) $(MATHJAX)
 	SMOKE=1 $(BIN)/python -m pytest -q tests $(NOTEBOOKS) --nbval-lax --nbval-current-env
 
-# Full mode: re-execute every notebook in place (outputs saved, results/*.json written),
-# then refresh the numbers quoted in README.md and answers/.
+# ruff (rules in pyproject.toml); ruff reads the notebooks' code cells too.
+lint: $(STAMP)
+	$(BIN)/ruff check dlkit tests benchmarks notebooks
+
+# Full mode: re-execute every notebook in place (outputs saved, results/*.json written) with a
+# cell progress bar and a wall time per notebook, then refresh the numbers in README.md and answers/.
 run: $(STAMP)
-	@for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb"; \
-	  NO_PROGRESS=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=-1 $$nb || exit 1; \
-	done
+	$(BIN)/python -m dlkit.run_notebooks $(NOTEBOOKS)
 	$(MAKE) quotes
 
 # Rewrite the quoted numbers and generated tables from results/*.json.

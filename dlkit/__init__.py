@@ -7,5 +7,7 @@ plots:   learning curves, confusion matrices, misclassified galleries
 results: results/*.json writer with metadata
 quote:   checks that numbers quoted in Markdown equal results/*.json
 tables:  Markdown tables generated from results/*.json
+bench:   interleaved timing rounds and their median / range, for benchmarks/
+run_notebooks: `make run`'s runner: notebooks executed in place, wall time of each
 """
 __version__ = "1.0.0"

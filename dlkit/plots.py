@@ -71,3 +71,33 @@ def save_figure(fig, name: str, dpi: int = 100) -> Path | None:
     path = FIGURES_DIR / f"{name}.png"
     fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     return path
+
+
+def plot_cost(records: dict[str, dict]):
+    """Q4's cost picture: test accuracy (mean ± std over seeds) against training time and training FLOPs.
+
+    `records` maps a profile name ("cpu", "gpu") to its results JSON. One row per dataset; colour is
+    the profile, marker the model, and each point is labelled with its epochs.
+    """
+    datasets = list(next(iter(records.values()))["config"]["datasets"]) if records else []
+    colours = {"cpu": "tab:blue", "gpu": "tab:orange"}
+    markers = {"LeNet-5": "o", "ResNet-18": "s"}
+    fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.8 * len(datasets)), squeeze=False)
+    for row, dataset in zip(axes, datasets):
+        for profile, record in records.items():
+            device = record["environment"]["device_name"] or record["environment"]["device"]
+            for s in (s for s in record["summary"] if s["dataset"] == dataset):
+                y, err = 100 * s["test_accuracy_mean"], 100 * (s["test_accuracy_std"] or 0)
+                for ax, x in zip(row, (s["train_seconds"], s["train_flops"])):
+                    ax.errorbar(x, y, yerr=err, fmt=markers[s["model"]], color=colours.get(profile, "grey"),
+                                capsize=3, ms=7, label=f"{s['model']}, {profile} ({device})")
+                    ax.annotate(f"{s['epochs']} ep.", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8)
+        for ax, xlabel in zip(row, ("training time per run (s, log scale)", "training FLOPs per run (log scale)")):
+            ax.set(xscale="log", xlabel=xlabel, ylabel="test accuracy (%)", title=dataset)
+            ax.margins(x=0.25, y=0.2)
+            ax.grid(alpha=0.3, which="both")
+        handles, labels = row[0].get_legend_handles_labels()
+        unique = dict(zip(labels, handles))
+        row[0].legend(unique.values(), unique.keys(), fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig

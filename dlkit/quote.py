@@ -38,11 +38,16 @@ def lookup(data, path: str):
 
 def format_value(value, fmt: str) -> str:
     """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; eN: 1.2e-04; int: 1,234; xN: 8.3×;
-    s: the value as text."""
+    s: the value as text; rangeN: {"min": 1201.5, "max": 1230} (or min_s / max_s, or [lo, hi]) -> 1,201.5–1,230.0."""
     if fmt == "s":
         return str(value)
     kind, digits = fmt.rstrip("0123456789"), fmt[len(fmt.rstrip("0123456789")):]
     n = int(digits) if digits else 0
+    if kind == "range":   # a benchmark summary (dlkit.bench) or a pair
+        if isinstance(value, dict):
+            value = (value["min"], value["max"]) if "min" in value else (value["min_s"], value["max_s"])
+        lo, hi = value
+        return f"{lo:,.{n}f}–{hi:,.{n}f}"
     if kind == "pct":
         return f"{100 * value:.{n}f}%"
     if kind == "f":
@@ -68,7 +73,12 @@ def sync(text: str) -> tuple[str, list[str]]:
 
     def quote(m: re.Match) -> str:
         data = cache.setdefault(m["file"], read_results(m["file"]))
-        want = format_value(lookup(data, m["path"]), m["fmt"])
+        try:
+            value = lookup(data, m["path"])
+        except (KeyError, IndexError, ValueError):   # ValueError: a non-numeric index into a list
+            problems.append(f"{m['file']}:{m['path']} is not in results/{m['file']}.json")
+            return m.group(0)
+        want = format_value(value, m["fmt"])
         if want != m["value"]:
             problems.append(f"{m['file']}:{m['path']} is {want}, text says {m['value']}")
         return m.group(0).replace(f"-->{m['value']}<!--/q-->", f"-->{want}<!--/q-->")

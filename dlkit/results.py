@@ -25,8 +25,10 @@ def results_path(name: str, smoke: bool | None = None) -> Path:
 def _git_commit() -> str | None:
     """Short commit hash, with '+dirty' when tracked files differ from it."""
     try:
-        run = lambda *cmd: subprocess.run(["git", *cmd], cwd=REPO_ROOT, capture_output=True,
-                                          text=True, timeout=5).stdout.strip()
+        def run(*cmd: str) -> str:
+            out = subprocess.run(["git", *cmd], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5)
+            return out.stdout.strip()
+
         commit = run("rev-parse", "--short", "HEAD")
         return (commit + ("+dirty" if run("status", "--porcelain", "--untracked-files=no") else "")) or None
     except (OSError, subprocess.SubprocessError):
@@ -37,10 +39,22 @@ def _git_commit() -> str | None:
 GIT_COMMIT_AT_START = _git_commit()
 
 
+def cpu_model() -> str:
+    """The CPU's marketing name, e.g. 'Intel(R) Xeon(R) Processor @ 2.50GHz' (Linux /proc/cpuinfo "model name"),
+    else platform.processor() or the machine type."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and ":" in line:
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def environment(device: torch.device | str) -> dict:
     device = torch.device(device)
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
-    return {"device": device.type, "device_name": name, "torch": torch.__version__,
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model() if device.type == "cpu" else device.type
+    return {"device": device.type, "device_name": name, "cpu_model": cpu_model(), "torch": torch.__version__,
             "python": platform.python_version(), "threads": torch.get_num_threads(),
             "git_commit": GIT_COMMIT_AT_START}
 

@@ -8,35 +8,77 @@ def _pct(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{100 * x:.{digits}f}"
 
 
-def q4() -> str:
-    """Per model x dataset: accuracy over seeds and cost, as measured in the Q4 notebook."""
-    r = read_results("q4_lenet5_vs_resnet18")
-    device = r["environment"]["device"]
-    lines = ["| dataset | model | seeds | test accuracy % (mean ± std) | parameters | forward MFLOPs / image "
-             f"| training s / epoch ({device}) | inference images / s ({device}) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for s in r["summary"]:
-        std = "" if s["test_accuracy_std"] is None else f" ± {_pct(s['test_accuracy_std'])}"
-        lines.append(f"| {s['dataset']} | {s['model']} | {s['seeds']} | {_pct(s['test_accuracy_mean'])}{std} "
-                     f"| {s['params']:,} | {s['flops_per_image'] / 1e6:.2f} | {s['seconds_per_epoch']:.1f} "
-                     f"| {s['inference_images_per_s']:,.0f} |")
+# --- Q4: one results file per profile (cpu, gpu) -------------------------------------------------
+
+Q4_FILE = "q4_lenet5_vs_resnet18_{}"
+NO_GPU_RUN = ("*No GPU run has been committed yet: run the Q4 notebook on a CUDA machine "
+              "(profile `gpu`) to fill this table.*")
+
+
+def show(markdown: str) -> None:
+    """Render a Markdown table in Jupyter; print it as text when run as a plain script."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(Markdown(markdown))
+    else:
+        print(markdown)
+
+
+def _pm(mean: float, std: float | None) -> str:
+    return _pct(mean) + ("" if std is None else f" ± {_pct(std)}")
+
+
+def q4_results_table(summary: list[dict], device: str) -> str:
+    lines = ["| dataset | model | epochs | seeds | test accuracy % (mean ± std) | parameters | forward MFLOPs / image "
+             f"| training TFLOPs | training s / epoch ({device}) | training min ({device}) "
+             f"| inference images / s ({device}) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for s in summary:
+        lines.append(f"| {s['dataset']} | {s['model']} | {s['epochs']} | {s['seeds']} "
+                     f"| {_pm(s['test_accuracy_mean'], s['test_accuracy_std'])} | {s['params']:,} "
+                     f"| {s['flops_per_image'] / 1e6:.2f} | {s['train_flops'] / 1e12:,.1f} | {s['seconds_per_epoch']:.1f} "
+                     f"| {s['train_seconds'] / 60:.1f} | {s['inference_images_per_s']:,.0f} |")
     return "\n".join(lines)
 
 
-def q4_comparison() -> str:
-    """ResNet-18 minus LeNet-5 per dataset, set against LeNet-5's seed-to-seed spread, and the cost ratios."""
-    r = read_results("q4_lenet5_vs_resnet18")
-    by = {(s["model"], s["dataset"]): s for s in r["summary"]}
-    lines = ["| dataset | accuracy gain of ResNet-18 (points) | LeNet-5 seed std (points) | gain / std "
-             "| test errors removed | × parameters | × FLOPs | × training time |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for dataset in r["config"]["datasets"]:
-        lenet, resnet = by[("LeNet-5", dataset)], by[("ResNet-18", dataset)]
-        gain = resnet["test_accuracy_mean"] - lenet["test_accuracy_mean"]
-        std = lenet["test_accuracy_std"]
-        removed = gain / lenet["test_error_mean"]
-        lines.append(
-            f"| {dataset} | {100 * gain:+.2f} | {_pct(std)} | {f'{gain / std:.1f}' if std else '—'} | {100 * removed:.0f}% "
-            f"| {resnet['params'] / lenet['params']:.0f} | {resnet['flops_per_image'] / lenet['flops_per_image']:.0f} "
-            f"| {resnet['seconds_per_epoch'] / lenet['seconds_per_epoch']:.0f} |")
+def q4_comparison_table(comparisons: list[dict]) -> str:
+    lines = ["| dataset | challenger vs baseline | gap (points) | std, baseline / challenger (points) "
+             "| Welch t (df) | p (two-sided) | baseline errors removed | × training FLOPs | × training time |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for c in comparisons:
+        base, chal = c["baseline"], c["challenger"]
+        welch = "— (one seed)" if c["t"] is None else f"{c['t']:.1f} ({c['df']:.1f})"
+        p = "—" if c["p"] is None else f"{c['p']:.2g}"
+        lines.append(f"| {c['dataset']} | {chal['model']} ({chal['epochs']} ep.) vs {base['model']} "
+                     f"({base['epochs']} ep.) | {100 * c['gap']:+.2f} | {_pct(c['std'][0])} / {_pct(c['std'][1])} "
+                     f"| {welch} | {p} | {100 * c['errors_removed']:.0f}% | {c['x_train_flops']:,.0f} "
+                     f"| {c['x_train_seconds']:,.0f} |")
     return "\n".join(lines)
+
+
+def _q4_or_none(profile: str) -> dict | None:
+    from .results import results_path
+    return read_results(Q4_FILE.format(profile)) if results_path(Q4_FILE.format(profile), smoke=False).exists() else None
+
+
+def q4_cpu() -> str:
+    r = _q4_or_none("cpu")
+    return q4_results_table(r["summary"], r["environment"]["device"])
+
+
+def q4_cpu_comparison() -> str:
+    return q4_comparison_table(_q4_or_none("cpu")["comparisons"])
+
+
+def q4_gpu() -> str:
+    r = _q4_or_none("gpu")
+    return NO_GPU_RUN if r is None else q4_results_table(r["summary"], r["environment"]["device"])
+
+
+def q4_gpu_comparison() -> str:
+    r = _q4_or_none("gpu")
+    return NO_GPU_RUN if r is None else q4_comparison_table(r["comparisons"])

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import time
 from typing import Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
@@ -43,14 +43,19 @@ def smoke_mode() -> bool:
 
 
 def progress_enabled() -> bool:
+    """Progress bars are for people watching: off in CI, smoke mode and runs saved for committing."""
     return not (smoke_mode() or os.environ.get("CI") or os.environ.get("NO_PROGRESS"))
 
 
-def batch_indices(n: int, batch_size: int, generator: torch.Generator | None = None
-                  ) -> Iterator[torch.Tensor]:
-    """Index tensors covering range(n); shuffled when a generator is given."""
+def batch_indices(n: int, batch_size: int, generator: torch.Generator | None = None,
+                  device: torch.device | None = None) -> Iterator[torch.Tensor]:
+    """Index tensors covering range(n); shuffled when a generator is given.
+
+    The permutation is drawn on the CPU (same order on every device) and moved to `device`
+    in one copy, so data that already sit on a GPU are indexed there.
+    """
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
-    yield from order.split(batch_size)
+    yield from order.to(device or "cpu").split(batch_size)
 
 
 @torch.inference_mode()
@@ -85,11 +90,13 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
         optimizer: torch.optim.Optimizer, loss_fn: Callable = nn.functional.cross_entropy,
         scheduler=None, generator: torch.Generator | None = None,
         device: torch.device | None = None, memory_format=torch.contiguous_format,
-        eval_loss_fn: Callable | None = None, verbose: bool = True) -> list[dict]:
+        eval_loss_fn: Callable | None = None, augment: Callable | None = None,
+        verbose: bool = True) -> list[dict]:
     """Train for `epochs`; return one dict per epoch (losses, accuracies, seconds).
 
     `loss_fn(logits, y)` drives training; `scheduler.step()` runs after every batch.
-    `eval_loss_fn` (default: loss_fn) scores the validation set.
+    `eval_loss_fn` (default: loss_fn) scores the validation set. `augment(x)` transforms each
+    training batch on the device. Tensors already on the device are never copied per batch.
     """
     device = device or next(model.parameters()).device
     x_train, y_train = train
@@ -101,11 +108,14 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
         # running sums stay tensors: no Python round-trip per batch
         total_loss = torch.zeros((), device=device, dtype=torch.float64)
         correct, seen = torch.zeros((), device=device, dtype=torch.long), 0
-        batches = list(batch_indices(len(x_train), batch_size, generator))
-        for step, idx in enumerate(batches, 1):
-            xb = x_train[idx].to(device, non_blocking=True).contiguous(memory_format=memory_format)
+        batches = list(batch_indices(len(x_train), batch_size, generator, x_train.device))
+        bar = tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not (verbose and progress_enabled()))
+        for step, idx in enumerate(bar, 1):
+            xb = x_train[idx].to(device, non_blocking=True)
             yb = y_train[idx].to(device, non_blocking=True)
-            logits = model(xb)
+            if augment is not None:
+                xb = augment(xb)
+            logits = model(xb.contiguous(memory_format=memory_format))
             loss = loss_fn(logits, yb)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -116,11 +126,8 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
                 total_loss += loss.detach().double() * len(idx)
                 correct += (logits.argmax(1) == yb).sum()
             seen += len(idx)
-            if verbose and progress_enabled() and (step % 50 == 0 or step == len(batches)):
-                print(f"\r  epoch {epoch}: {step}/{len(batches)} batches, loss {total_loss.item() / seen:.4f}",
-                      end="", file=sys.stderr, flush=True)
-        if verbose and progress_enabled():
-            print("\r", end="", file=sys.stderr, flush=True)
+            if not bar.disable and step % 50 == 0:   # .item() waits for the device: only now and then
+                bar.set_postfix(loss=f"{total_loss.item() / seen:.4f}")
         row = {"epoch": epoch, "train_loss": total_loss.item() / seen, "train_acc": correct.item() / seen,
                "seconds": time.perf_counter() - start}
         if val is not None:

@@ -1,6 +1,5 @@
 """Numbers quoted in README.md and answers/ must equal results/*.json."""
 import json
-from pathlib import Path
 
 import pytest
 
