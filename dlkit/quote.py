@@ -50,6 +50,8 @@ def format_value(value, fmt: str) -> str:
         return f"{lo:,.{n}f}–{hi:,.{n}f}"
     if kind == "pct":
         return f"{100 * value:.{n}f}%"
+    if kind == "pp":
+        return f"{100 * value:+.{n}f}"
     if kind == "f":
         return f"{value:.{n}f}"
     if kind == "e":

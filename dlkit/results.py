@@ -53,7 +53,8 @@ def cpu_model() -> str:
 
 def environment(device: torch.device | str) -> dict:
     device = torch.device(device)
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model() if device.type == "cpu" else device.type
+    names = {"cuda": lambda: torch.cuda.get_device_name(device), "cpu": cpu_model}
+    name = names.get(device.type, lambda: device.type)()
     return {"device": device.type, "device_name": name, "cpu_model": cpu_model(), "torch": torch.__version__,
             "python": platform.python_version(), "threads": torch.get_num_threads(),
             "git_commit": GIT_COMMIT_AT_START}

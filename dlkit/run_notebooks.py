@@ -3,7 +3,8 @@
     python -m dlkit.run_notebooks notebooks/*.ipynb      (what `make run` calls)
 
 Each notebook runs in papermill on the environment's `python3` kernel, from its own folder,
-with NO_PROGRESS=1 so per-epoch bars stay out of the saved outputs. It is written back only
+with NO_PROGRESS=1 so per-epoch bars stay out of the saved outputs; what its cells print (one
+line per training epoch) is echoed to the terminal as it happens. It is written back only
 if every cell succeeded; papermill's own bookkeeping (`papermill` metadata, empty `tags`) is
 dropped so the saved file looks like an nbconvert run. The first failure stops the run, exits
 non-zero naming the notebook, and leaves the original untouched (the executed copy with the
@@ -12,6 +13,7 @@ error is kept in a temporary folder, whose path is printed).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -34,8 +36,9 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def run_one(path: Path, scratch: Path) -> None:
     out = scratch / path.name
+    # log_output streams what cells print (e.g. one line per training epoch) while they run
     papermill.execute_notebook(str(path), str(out), kernel_name="python3", cwd=str(path.parent),
-                               progress_bar=True)
+                               progress_bar=True, log_output=True)
     nbformat.write(clean(nbformat.read(out, as_version=4)), path)
 
 
@@ -44,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)
     os.environ["NO_PROGRESS"] = "1"  # inherited by the kernels
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("papermill").setLevel(logging.INFO)
     scratch = Path(tempfile.mkdtemp(prefix="run_notebooks-"))
     timings: list[tuple[Path, float]] = []
     failed = None

@@ -40,8 +40,9 @@ def q4_results_table(summary: list[dict], device: str) -> str:
     for s in summary:
         lines.append(f"| {s['dataset']} | {s['model']} | {s['epochs']} | {s['seeds']} "
                      f"| {_pm(s['test_accuracy_mean'], s['test_accuracy_std'])} | {s['params']:,} "
-                     f"| {s['flops_per_image'] / 1e6:.2f} | {s['train_flops'] / 1e12:,.1f} | {s['seconds_per_epoch']:.1f} "
-                     f"| {s['train_seconds'] / 60:.1f} | {s['inference_images_per_s']:,.0f} |")
+                     f"| {s['flops_per_image'] / 1e6:.2f} | {s['train_flops'] / 1e12:,.1f} "
+                     f"| {s['seconds_per_epoch']:.1f} | {s['train_seconds'] / 60:.1f} "
+                     f"| {s['inference_images_per_s']:,.0f} |")
     return "\n".join(lines)
 
 
@@ -62,7 +63,8 @@ def q4_comparison_table(comparisons: list[dict]) -> str:
 
 def _q4_or_none(profile: str) -> dict | None:
     from .results import results_path
-    return read_results(Q4_FILE.format(profile)) if results_path(Q4_FILE.format(profile), smoke=False).exists() else None
+    name = Q4_FILE.format(profile)
+    return read_results(name) if results_path(name, smoke=False).exists() else None
 
 
 def q4_cpu() -> str:

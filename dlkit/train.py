@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
