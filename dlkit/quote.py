@@ -77,7 +77,7 @@ def sync(text: str) -> tuple[str, list[str]]:
         data = cache.setdefault(m["file"], read_results(m["file"]))
         try:
             value = lookup(data, m["path"])
-        except (KeyError, IndexError, ValueError):   # ValueError: a non-numeric index into a list
+        except (KeyError, IndexError, ValueError, TypeError):   # a non-numeric list index, or a null on the path
             problems.append(f"{m['file']}:{m['path']} is not in results/{m['file']}.json")
             return m.group(0)
         want = format_value(value, m["fmt"])

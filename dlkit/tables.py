@@ -84,3 +84,58 @@ def q4_gpu() -> str:
 def q4_gpu_comparison() -> str:
     r = _q4_or_none("gpu")
     return NO_GPU_RUN if r is None else q4_comparison_table(r["comparisons"])
+
+
+# --- benchmarks -------------------------------------------------------------------------------------
+
+PIPELINE_ROWS = {
+    "seed": "original pipeline: `torchvision.datasets.MNIST` + `ToTensor` + `Normalize` + `DataLoader`",
+    "project": "this project: preloaded tensor, seeded index slices (`dlkit.train.fit`), fused Adam",
+    "project_default_adam": "the same with default (unfused) Adam",
+    "presliced": "the same loop over batches sliced before the clock starts (no indexing)",
+    "fwd_bwd": "forward and backward only (no optimiser), pre-sliced",
+    "matmuls": "the step's eight matrix products only",
+}
+
+
+def benchmark_pipeline() -> str:
+    r = read_results("benchmark_pipeline")
+    lines = ["| one epoch of the Q3 network (60,000 images, batch 64) | median s | min–max s | µs / step |",
+             "|---|---:|---:|---:|"]
+    for key, label in PIPELINE_ROWS.items():
+        s = r["settings"][key]
+        lines.append(f"| {label} | {s['median_s']:.2f} | {s['min_s']:.2f}–{s['max_s']:.2f} "
+                     f"| {r['per_step_us'][key]:,.0f} |")
+    return "\n".join(lines)
+
+
+def benchmark_resnet_cpu() -> str:
+    r = read_results("benchmark_resnet_cpu")
+    lines = ["| ResNet-18 at 28×28 | stem | batch | `channels_last` | threads | `torch.compile` "
+             "| images / s, median | min–max | × batch-64 baseline |",
+             "|---|---|---:|---|---:|---|---:|---:|---:|"]
+    for s in r["settings"].values():
+        ips = s["images_per_s"]
+        lines.append(f"| {s['mode']} | {s['stem']} | {s['batch']} | {'yes' if s['channels_last'] else 'no'} "
+                     f"| {s['threads']} | {'yes' if s['compile'] else 'no'} | {ips['median']:,.0f} "
+                     f"| {ips['min']:,.0f}–{ips['max']:,.0f} | {s['ratio_vs_batch64']:.2f} |")
+    return "\n".join(lines)
+
+
+def q4_targets_table(record: dict) -> str:
+    lines = ["| model, epochs, dataset | target | measured (mean over seeds) | |", "|---|---:|---:|---|"]
+    for name, t in record["targets"].items():
+        verdict = "met" if t["met"] else "**missed**"
+        if "stretch" in t:
+            verdict += f"; stretch {_pct(t['stretch']['target'], 1)}%: {'met' if t['stretch']['met'] else 'missed'}"
+        lines.append(f"| {name.replace('/', ', ')} | {_pct(t['target'], 1)}% | {_pct(t['measured'])}% | {verdict} |")
+    return "\n".join(lines)
+
+
+def q4_cpu_targets() -> str:
+    return q4_targets_table(_q4_or_none("cpu"))
+
+
+def q4_gpu_targets() -> str:
+    r = _q4_or_none("gpu")
+    return NO_GPU_RUN if r is None else q4_targets_table(r)
