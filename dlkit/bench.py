@@ -7,18 +7,15 @@ settings divides their medians from the same run.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import statistics
-import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
-from .results import environment, results_path
+from .results import write_results
 
 
 def interleaved(settings: dict[str, Callable[[], float]], rounds: int, warmup: int = 1,
@@ -95,15 +92,9 @@ def warn_if_busy(log: Callable[[str], None] = print) -> None:
 
 
 def write_record(name: str, payload: dict, *, quick: bool, started: float) -> Path:
-    """results/<name>.json for a full run, results/smoke/<name>.json for a --quick one.
+    """results/<name>.json for a full run, results/smoke/<name>.json for a --quick one (via write_results).
 
     load_average holds the 1-, 5- and 15-minute load averages at the end (this run included)."""
-    record = {"mode": "quick" if quick else "full",
-              "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "wall_seconds": round(time.perf_counter() - started, 1),
-              "load_average": [round(x, 2) for x in os.getloadavg()],
-              "environment": {**environment("cpu"), "torch_build": torch_build()}, **payload}
-    path = results_path(name, smoke=quick)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    return path
+    return write_results(name, {"load_average": [round(x, 2) for x in os.getloadavg()], **payload},
+                         device="cpu", data_md5={}, started=started, smoke=quick,
+                         mode="quick" if quick else "full", environment_extra={"torch_build": torch_build()})

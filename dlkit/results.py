@@ -53,21 +53,27 @@ def cpu_model() -> str:
 
 def environment(device: torch.device | str) -> dict:
     device = torch.device(device)
-    names = {"cuda": lambda: torch.cuda.get_device_name(device), "cpu": cpu_model}
-    name = names.get(device.type, lambda: device.type)()
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = cpu_model() if device.type == "cpu" else device.type
     return {"device": device.type, "device_name": name, "cpu_model": cpu_model(), "torch": torch.__version__,
             "python": platform.python_version(), "threads": torch.get_num_threads(),
             "git_commit": GIT_COMMIT_AT_START}
 
 
 def write_results(name: str, payload: dict, *, device, data_md5: dict, started: float,
-                  smoke: bool | None = None) -> Path:
-    """Save payload plus mode, environment, data md5s and wall time (since `started`)."""
+                  smoke: bool | None = None, mode: str | None = None, environment_extra: dict | None = None) -> Path:
+    """Save payload plus mode, environment, data md5s and wall time (since `started`).
+
+    Smoke runs go to results/smoke/; `mode` (default "smoke" or "full") and `environment_extra`
+    let the benchmarks label quick runs and add the torch build.
+    """
     smoke = smoke_mode() if smoke is None else smoke
-    record = {"mode": "smoke" if smoke else "full",
+    record = {"mode": mode or ("smoke" if smoke else "full"),
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "wall_seconds": round(time.perf_counter() - started, 1),
-              "environment": environment(device), "data_md5": data_md5, **payload}
+              "environment": {**environment(device), **(environment_extra or {})}, "data_md5": data_md5, **payload}
     path = results_path(name, smoke)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n")

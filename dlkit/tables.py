@@ -67,25 +67,6 @@ def _q4_or_none(profile: str) -> dict | None:
     return read_results(name) if results_path(name, smoke=False).exists() else None
 
 
-def q4_cpu() -> str:
-    r = _q4_or_none("cpu")
-    return q4_results_table(r["summary"], r["environment"]["device"])
-
-
-def q4_cpu_comparison() -> str:
-    return q4_comparison_table(_q4_or_none("cpu")["comparisons"])
-
-
-def q4_gpu() -> str:
-    r = _q4_or_none("gpu")
-    return NO_GPU_RUN if r is None else q4_results_table(r["summary"], r["environment"]["device"])
-
-
-def q4_gpu_comparison() -> str:
-    r = _q4_or_none("gpu")
-    return NO_GPU_RUN if r is None else q4_comparison_table(r["comparisons"])
-
-
 # --- benchmarks -------------------------------------------------------------------------------------
 
 PIPELINE_ROWS = {
@@ -132,10 +113,40 @@ def q4_targets_table(record: dict) -> str:
     return "\n".join(lines)
 
 
+def _q4(profile: str, render) -> str:
+    """One generated Q4 table for `profile`, or a one-line notice while that profile has no results file."""
+    r = _q4_or_none(profile)
+    return NO_GPU_RUN if r is None else render(r)
+
+
+def _results(r: dict) -> str:
+    return q4_results_table(r["summary"], r["environment"]["device"])
+
+
+def _comparisons(r: dict) -> str:
+    return q4_comparison_table(r["comparisons"])
+
+
+# the names `<!--table:NAME-->` markers in README.md and answers/ refer to
+def q4_cpu() -> str:
+    return _q4("cpu", _results)
+
+
+def q4_cpu_comparison() -> str:
+    return _q4("cpu", _comparisons)
+
+
 def q4_cpu_targets() -> str:
-    return q4_targets_table(_q4_or_none("cpu"))
+    return _q4("cpu", q4_targets_table)
+
+
+def q4_gpu() -> str:
+    return _q4("gpu", _results)
+
+
+def q4_gpu_comparison() -> str:
+    return _q4("gpu", _comparisons)
 
 
 def q4_gpu_targets() -> str:
-    r = _q4_or_none("gpu")
-    return NO_GPU_RUN if r is None else q4_targets_table(r)
+    return _q4("gpu", q4_targets_table)
