@@ -3,18 +3,19 @@
 dlkit.models.resnet18 (1-channel stem) on random 1x28x28 inputs and labels, SGD (lr 0.01, momentum 0.9).
 Every setting below is built first, then each runs once as a warm-up (discarded; this is where
 torch.compile compiles), then all run in turn for N rounds. A round of a setting is `steps` training
-steps (forward, loss, zero_grad, backward, SGD step) on one fixed batch, or forward passes under
-torch.inference_mode for the inference setting; images/s = images per round / seconds. Ratios divide
-median images/s of the same run by that of imagenet_b64 (the plain batch-64 baseline). The default 5
-rounds take about 3-4 minutes on a 2-core machine, a minute of it compiling (less when inductor's
-on-disk cache already holds the graphs).
+steps (forward, loss, zero_grad, backward, SGD step; with bf16, forward and loss run under CPU autocast)
+on one fixed batch, or forward passes under torch.inference_mode for the inference setting;
+images/s = images per round / seconds. Ratios divide median images/s of the same run by that of
+imagenet_b64 (the plain batch-64 baseline). The default 5 rounds take about 3-4 minutes on a 2-core
+machine, a minute of it compiling (less when inductor's on-disk cache already holds the graphs).
 
 A full run writes results/benchmark_resnet_cpu.json; --quick (batches / 16, 1 step, 3 rounds, no
 torch.compile unless --compile, for a correctness check) writes results/smoke/benchmark_resnet_cpu.json.
-Its keys: settings.<name> holds the setting (stem, batch, channels_last, mode, threads, compile, steps,
+Its keys: settings.<name> holds the setting (stem, batch, channels_last, mode, threads, compile, bf16, steps,
 images_per_round), warmup_s, rounds_s (every round, in order), median_s, min_s, max_s, spread,
 images_per_s {median, min, max} and ratio_vs_batch64; failed lists settings left out and why;
-environment has the CPU model, threads and torch build; load_average the 1-, 5- and 15-minute load at the end.
+environment has the CPU model, threads, torch build and the CPU's SIMD flags (AVX2, AVX-512, AMX);
+load_average the 1-, 5- and 15-minute load at the end.
 
     python benchmarks/resnet_cpu_speed.py [--rounds 5] [--no-compile] [--quick [--compile]]
 """
@@ -29,21 +30,23 @@ from dlkit.flops import flops_per_image
 from dlkit.results import cpu_model
 from dlkit.train import smoke_mode
 
-# name: (stem, batch, channels_last, mode, threads (None: torch's default), torch.compile, steps per round)
+# name: (stem, batch, channels_last, mode, threads (None: torch's default), torch.compile, bf16 autocast,
+#        steps per round)
 SETTINGS = {
-    "imagenet_b64": ("imagenet", 64, False, "train", None, False, 4),
-    "imagenet_b256": ("imagenet", 256, False, "train", None, False, 2),
-    "imagenet_b256_cl": ("imagenet", 256, True, "train", None, False, 2),
-    "imagenet_b512_cl": ("imagenet", 512, True, "train", None, False, 1),
-    "inference_b1024_cl": ("imagenet", 1024, True, "inference", None, False, 2),
-    "cifar_b256_cl": ("cifar", 256, True, "train", None, False, 1),
-    "one_thread_b256_cl": ("imagenet", 256, True, "train", 1, False, 2),
-    "compile_b256_cl": ("imagenet", 256, True, "train", None, True, 2),
+    "imagenet_b64": ("imagenet", 64, False, "train", None, False, False, 4),
+    "imagenet_b256": ("imagenet", 256, False, "train", None, False, False, 2),
+    "imagenet_b256_cl": ("imagenet", 256, True, "train", None, False, False, 2),
+    "imagenet_b512_cl": ("imagenet", 512, True, "train", None, False, False, 1),
+    "inference_b1024_cl": ("imagenet", 1024, True, "inference", None, False, False, 2),
+    "cifar_b256_cl": ("cifar", 256, True, "train", None, False, False, 1),
+    "one_thread_b256_cl": ("imagenet", 256, True, "train", 1, False, False, 2),
+    "compile_b256_cl": ("imagenet", 256, True, "train", None, True, False, 2),
+    "bf16_b256_cl": ("imagenet", 256, True, "train", None, False, True, 2),
 }
 BASELINE = "imagenet_b64"
 
 
-def make_setting(stem, batch, channels_last, mode, threads, compile, steps):
+def make_setting(stem, batch, channels_last, mode, threads, compile, bf16, steps):
     """Build model, optimiser and batch now; return a function that times one round."""
     torch.manual_seed(0)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
@@ -60,7 +63,8 @@ def make_setting(stem, batch, channels_last, mode, threads, compile, steps):
             with torch.inference_mode():
                 forward(x)
             return
-        loss = nn.functional.cross_entropy(forward(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = nn.functional.cross_entropy(forward(x), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -93,13 +97,14 @@ def main():
     bench.warn_if_busy()
 
     configs = {}
-    for name, (stem, batch, cl, mode, threads, compile, steps) in SETTINGS.items():
+    for name, (stem, batch, cl, mode, threads, compile, bf16, steps) in SETTINGS.items():
         if compile and not with_compile:
             continue
         if quick:
             batch, steps = max(batch // 16, 4), 1
         configs[name] = {"stem": stem, "batch": batch, "channels_last": cl, "mode": mode,
-                         "threads": threads or torch.get_num_threads(), "compile": compile, "steps": steps}
+                         "threads": threads or torch.get_num_threads(), "compile": compile, "bf16": bf16,
+                         "steps": steps}
     settings = {name: make_setting(**c) for name, c in configs.items()}
     print(f"{len(settings)} settings, {torch.get_num_threads()} threads, {cpu_model()}; "
           f"warm-up, then {rounds} rounds", flush=True)

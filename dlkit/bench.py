@@ -81,7 +81,21 @@ def torch_build() -> dict:
     return {"version": torch.__version__, "parallel_backend": find(r"ATen parallel backend: (.*)"),
             "intraop_threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
             "mkl": find(r"Math Kernel Library Version ([\d.]+)"), "mkldnn": find(r"MKL-DNN (v\S+)"),
-            "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "cpu_flags": cpu_flags()}
+
+
+# SIMD features that decide CPU training speed: bf16 autocast pays only with AVX512-BF16 or AMX units
+SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16")
+
+
+def cpu_flags() -> list[str]:
+    """Which of SPEED_FLAGS this CPU has (Linux /proc/cpuinfo; empty elsewhere)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return []
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return [f for f in SPEED_FLAGS if f in flags]
 
 
 def warn_if_busy(log: Callable[[str], None] = print) -> None:

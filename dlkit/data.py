@@ -47,7 +47,13 @@ class Split:
 
 
 def data_root() -> Path:
-    return Path(os.environ.get("DATA_DIR") or REPO_ROOT / "data")
+    """$DATA_DIR if set (it must be an existing folder: a typo is refused, not downloaded into), else data/."""
+    value = os.environ.get("DATA_DIR", "")
+    if value and not Path(value).is_dir():
+        raise DataError(f"DATA_DIR={value!r} is not accepted: no such folder. Use an existing folder that holds "
+                        f"MNIST/raw/ and FashionMNIST/raw/ (see the README's Data section), or leave it unset "
+                        f"for {REPO_ROOT / 'data'}")
+    return Path(value) if value else REPO_ROOT / "data"
 
 
 def md5sum(path: Path) -> str:

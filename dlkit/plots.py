@@ -73,31 +73,56 @@ def save_figure(fig, name: str, dpi: int = 100) -> Path | None:
     return path
 
 
+def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The (cost, accuracy) points that no other point beats on both (cheaper or equal and more
+    accurate, or equally accurate and cheaper), sorted by cost: the accuracy-for-cost frontier."""
+    front, best = [], float("-inf")
+    for cost, acc in sorted(points, key=lambda p: (p[0], -p[1])):
+        if acc > best:
+            front.append((cost, acc))
+            best = acc
+    return front
+
+
+MODEL_COLOURS = {"LeNet-5": "tab:blue", "ResNet-18": "tab:red"}
+PROFILE_MARKERS = {"cpu": "o", "gpu": "s"}
+
+
 def plot_cost(records: dict[str, dict]):
     """Q4's cost picture: test accuracy (mean ± std over seeds) against training time and training FLOPs.
 
-    `records` maps a profile name ("cpu", "gpu") to its results JSON. One row per dataset; colour is
-    the profile, marker the model, and each point is labelled with its epochs.
+    `records` maps a profile name ("cpu", "gpu") to its results JSON. One row per dataset. Colour is
+    the model, marker the profile, each point is labelled with its epochs, and a dashed line joins the
+    accuracy-for-cost frontier of each panel. One legend for the figure; the devices go in a footnote.
     """
+    from matplotlib.lines import Line2D
+
     datasets = list(next(iter(records.values()))["config"]["datasets"]) if records else []
-    colours = {"cpu": "tab:blue", "gpu": "tab:orange"}
-    markers = {"LeNet-5": "o", "ResNet-18": "s"}
     fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.8 * len(datasets)), squeeze=False)
     for row, dataset in zip(axes, datasets):
-        for profile, record in records.items():
-            device = record["environment"]["device_name"] or record["environment"]["device"]
-            for s in (s for s in record["summary"] if s["dataset"] == dataset):
-                y, err = 100 * s["test_accuracy_mean"], 100 * (s["test_accuracy_std"] or 0)
-                for ax, x in zip(row, (s["train_seconds"], s["train_flops"])):
-                    ax.errorbar(x, y, yerr=err, fmt=markers[s["model"]], color=colours.get(profile, "grey"),
-                                capsize=3, ms=7, label=f"{s['model']}, {profile} ({device})")
+        for column, (ax, cost_key) in enumerate(zip(row, ("train_seconds", "train_flops"))):
+            points = []
+            for profile, record in records.items():
+                for s in (s for s in record["summary"] if s["dataset"] == dataset):
+                    x, y = s[cost_key], 100 * s["test_accuracy_mean"]
+                    ax.errorbar(x, y, yerr=100 * (s["test_accuracy_std"] or 0), fmt=PROFILE_MARKERS.get(profile, "D"),
+                                color=MODEL_COLOURS.get(s["model"], "grey"), capsize=3, ms=7)
                     ax.annotate(f"{s['epochs']} ep.", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8)
-        for ax, xlabel in zip(row, ("training time per run (s, log scale)", "training FLOPs per run (log scale)")):
-            ax.set(xscale="log", xlabel=xlabel, ylabel="test accuracy (%)", title=dataset)
+                    points.append((x, y))
+            front = pareto_front(points)
+            ax.step(*zip(*front), where="post", ls="--", lw=1, color="grey", zorder=0)
+            ax.set(xscale="log", ylabel="test accuracy (%)", title=dataset,
+                   xlabel=("training time per run, s (log)" if column == 0 else "training FLOPs per run (log)"))
             ax.margins(x=0.25, y=0.2)
             ax.grid(alpha=0.3, which="both")
-        handles, labels = row[0].get_legend_handles_labels()
-        unique = dict(zip(labels, handles))
-        row[0].legend(unique.values(), unique.keys(), fontsize=7, loc="lower right")
-    fig.tight_layout()
+    handles = ([Line2D([], [], color=c, marker="o", ls="", label=m) for m, c in MODEL_COLOURS.items()]
+               + [Line2D([], [], color="black", marker=PROFILE_MARKERS.get(p, "D"), ls="", mfc="none",
+                         label=f"{p} profile") for p in records]
+               + [Line2D([], [], color="grey", ls="--", label="frontier")])
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), frameon=False,
+               bbox_to_anchor=(0.5, 1.0))
+    devices = "; ".join(f"{p}: {r['environment']['device_name'] or r['environment']['device']}"
+                        for p, r in records.items())
+    fig.text(0.5, 0.0, f"time measured on each profile's device ({devices})", ha="center", fontsize=8)
+    fig.tight_layout(rect=(0, 0.02, 1, 0.96))
     return fig

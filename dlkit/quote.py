@@ -5,7 +5,9 @@ A quoted number is wrapped in two HTML comments that GitHub does not render:
     <!--q:q3_feedforward:assignment.test_acc.mean:pct2-->97.85%<!--/q-->
 
 i.e. results file, dotted path into the JSON (list items by index), format.
-A generated table sits between ``<!--table:NAME-->`` and ``<!--/table-->``.
+A generated table sits between ``<!--table:NAME-->`` (or ``<!--table:NAME:ARG-->``, e.g.
+``<!--table:q4_results:cpu-->``) and ``<!--/table-->``; NAME is a function of dlkit.tables,
+called with ARG when there is one.
 
     python -m dlkit.quote --check FILE...   # exit 1 and list every mismatch
     python -m dlkit.quote --write FILE...   # rewrite the values from the JSON
@@ -21,7 +23,7 @@ from .data import REPO_ROOT
 from .results import read_results
 
 QUOTE = re.compile(r"<!--q:(?P<file>[\w.-]+):(?P<path>[\w.\-\[\]]+):(?P<fmt>\w+)-->(?P<value>.*?)<!--/q-->")
-TABLE = re.compile(r"(<!--table:(?P<name>\w+)-->\n)(?P<body>.*?)(<!--/table-->)", re.S)
+TABLE = re.compile(r"(<!--table:(?P<name>\w+)(?::(?P<arg>\w+))?-->\n)(?P<body>.*?)(<!--/table-->)", re.S)
 
 
 def markdown_files() -> list[Path]:
@@ -63,9 +65,10 @@ def format_value(value, fmt: str) -> str:
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def render_table(name: str) -> str:
+def render_table(name: str, arg: str | None = None) -> str:
     from . import tables
-    return getattr(tables, name)()
+    render = getattr(tables, name)
+    return render(arg) if arg is not None else render()
 
 
 def sync(text: str) -> tuple[str, list[str]]:
@@ -86,10 +89,10 @@ def sync(text: str) -> tuple[str, list[str]]:
         return m.group(0).replace(f"-->{m['value']}<!--/q-->", f"-->{want}<!--/q-->")
 
     def table(m: re.Match) -> str:
-        want = render_table(m["name"]).rstrip("\n") + "\n"
+        want = render_table(m["name"], m["arg"]).rstrip("\n") + "\n"
         if want != m["body"]:
-            problems.append(f"table {m['name']} differs from its results")
-        return m.group(1) + want + m.group(4)
+            problems.append(f"table {m['name']}{':' + m['arg'] if m['arg'] else ''} differs from its results")
+        return m.group(1) + want + m.group(5)
 
     return TABLE.sub(table, QUOTE.sub(quote, text)), problems
 

@@ -1,60 +1,56 @@
-"""How sure is a gap between two models? Welch's t-test over per-seed scores.
+"""How sure is a gap between two models? Welch's t-test over per-seed scores, with SciPy.
 
-Pure Python (no SciPy): the two-sided p-value uses the regularised incomplete beta
-function, evaluated by its continued fraction.
+`welch(a, b)` tests mean(b) - mean(a) with `scipy.stats.ttest_ind(b, a, equal_var=False)`
+(unequal variances, Welch-Satterthwaite degrees of freedom) and reports the gap's 95%
+confidence interval. The verdict follows from the interval alone:
+
+    "ahead"         the whole interval is above 0 (b beats a; p < 0.05)
+    "behind"        the whole interval is below 0
+    "within noise"  the interval contains 0
+    "untested"      a side has fewer than 2 scores (or neither side varies): no spread, no test
 """
 from __future__ import annotations
 
 import math
 import statistics
 
+from scipy import stats as scipy_stats
 
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta I_x(a, b), by its continued fraction (modified Lentz)."""
-    if x <= 0.0 or x >= 1.0:
-        return max(0.0, min(1.0, x))
-    if x > (a + 1) / (a + b + 2):          # the fraction converges fast only on this side
-        return 1.0 - _betainc(b, a, 1.0 - x)
-    tiny = 1e-300
-
-    def guard(v: float) -> float:
-        return v if abs(v) > tiny else tiny
-
-    c, d = 1.0, 1.0 / guard(1.0 - (a + b) * x / (a + 1))
-    h = d
-    for m in range(1, 300):
-        for num in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),              # even step
-                    -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):   # odd step
-            d = 1.0 / guard(1.0 + num * d)
-            c = guard(1.0 + num / c)
-            h *= d * c
-        if abs(d * c - 1.0) < 1e-15:
-            break
-    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    return math.exp(log_front) * h / a
+CONFIDENCE = 0.95
 
 
 def t_two_sided_p(t: float, df: float) -> float:
     """P(|T| >= |t|) for Student's t with df degrees of freedom."""
-    return _betainc(df / 2, 0.5, df / (df + t * t))
+    return float(2 * scipy_stats.t.sf(abs(t), df))
 
 
-def welch(a: list[float], b: list[float]) -> dict:
-    """Welch's unequal-variance t-test of mean(b) - mean(a); needs at least 2 values on each side.
+def verdict(ci_low: float | None, ci_high: float | None) -> str:
+    """'ahead', 'behind' or 'within noise' from a confidence interval of the gap; 'untested' without one."""
+    if ci_low is None or ci_high is None:
+        return "untested"
+    if ci_low > 0:
+        return "ahead"
+    if ci_high < 0:
+        return "behind"
+    return "within noise"
 
-    Returns the gap, both standard deviations, t, the Welch-Satterthwaite degrees of freedom and
-    the two-sided p-value; t, df and p are None when a side has fewer than 2 values.
+
+def welch(a: list[float], b: list[float], confidence: float = CONFIDENCE) -> dict:
+    """Welch's unequal-variance t-test of mean(b) - mean(a).
+
+    Returns the gap, both sample sizes and standard deviations, t, the Welch-Satterthwaite degrees
+    of freedom, the two-sided p-value, the `confidence` interval of the gap and the verdict.
+    t, df, p and the interval are None when a side has fewer than 2 values or neither side varies.
     """
     gap = statistics.fmean(b) - statistics.fmean(a)
     out = {"gap": gap, "n": [len(a), len(b)],
            "std": [statistics.stdev(s) if len(s) > 1 else None for s in (a, b)],
-           "t": None, "df": None, "p": None}
-    if min(len(a), len(b)) < 2:
+           "t": None, "df": None, "p": None, "confidence": confidence, "ci": None, "verdict": "untested"}
+    if min(len(a), len(b)) < 2 or out["std"] == [0.0, 0.0]:
         return out
-    va, vb = (statistics.variance(s) / len(s) for s in (a, b))
-    se = math.sqrt(va + vb)
-    if se == 0:
-        return out
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-    t = gap / se
-    return {**out, "t": t, "df": df, "p": t_two_sided_p(t, df)}
+    result = scipy_stats.ttest_ind(b, a, equal_var=False)
+    interval = result.confidence_interval(confidence)
+    ci = [float(interval.low), float(interval.high)]
+    t, df, p = float(result.statistic), float(result.df), float(result.pvalue)
+    assert math.isfinite(t) and math.isfinite(df), (a, b)
+    return {**out, "t": t, "df": df, "p": p, "ci": ci, "verdict": verdict(*ci)}

@@ -11,8 +11,11 @@ def _pct(x: float | None, digits: int = 2) -> str:
 # --- Q4: one results file per profile (cpu, gpu) -------------------------------------------------
 
 Q4_FILE = "q4_lenet5_vs_resnet18_{}"
-NO_GPU_RUN = ("*No GPU run has been committed yet: run the Q4 notebook on a CUDA machine "
-              "(profile `gpu`) to fill this table.*")
+
+
+def _no_run(profile: str) -> str:
+    return (f"*No {profile.upper()} run has been committed yet: run the Q4 notebook's `{profile}` profile "
+            f"(README, GPU) to fill this table.*")
 
 
 def show(markdown: str) -> None:
@@ -48,23 +51,19 @@ def q4_results_table(summary: list[dict], device: str) -> str:
 
 def q4_comparison_table(comparisons: list[dict]) -> str:
     lines = ["| dataset | challenger vs baseline | gap (points) | std, baseline / challenger (points) "
-             "| Welch t (df) | p (two-sided) | baseline errors removed | × training FLOPs | × training time |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| Welch t (df) | p (two-sided) | 95% CI of the gap (points) | verdict | baseline errors removed "
+             "| × training FLOPs | × training time |",
+             "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for c in comparisons:
         base, chal = c["baseline"], c["challenger"]
         welch = "— (one seed)" if c["t"] is None else f"{c['t']:.1f} ({c['df']:.1f})"
         p = "—" if c["p"] is None else f"{c['p']:.2g}"
+        ci = "—" if c.get("ci") is None else f"{100 * c['ci'][0]:+.2f} to {100 * c['ci'][1]:+.2f}"
         lines.append(f"| {c['dataset']} | {chal['model']} ({chal['epochs']} ep.) vs {base['model']} "
                      f"({base['epochs']} ep.) | {100 * c['gap']:+.2f} | {_pct(c['std'][0])} / {_pct(c['std'][1])} "
-                     f"| {welch} | {p} | {100 * c['errors_removed']:.0f}% | {c['x_train_flops']:,.0f} "
-                     f"| {c['x_train_seconds']:,.0f} |")
+                     f"| {welch} | {p} | {ci} | {c.get('verdict', 'untested')} | {100 * c['errors_removed']:.0f}% "
+                     f"| {c['x_train_flops']:,.0f} | {c['x_train_seconds']:,.0f} |")
     return "\n".join(lines)
-
-
-def _q4_or_none(profile: str) -> dict | None:
-    from .results import results_path
-    name = Q4_FILE.format(profile)
-    return read_results(name) if results_path(name, smoke=False).exists() else None
 
 
 # --- benchmarks -------------------------------------------------------------------------------------
@@ -92,13 +91,14 @@ def benchmark_pipeline() -> str:
 
 def benchmark_resnet_cpu() -> str:
     r = read_results("benchmark_resnet_cpu")
-    lines = ["| ResNet-18 at 28×28 | stem | batch | `channels_last` | threads | `torch.compile` "
+    lines = ["| ResNet-18 at 28×28 | stem | batch | `channels_last` | threads | `torch.compile` | bf16 autocast "
              "| images / s, median | min–max | × batch-64 baseline |",
-             "|---|---|---:|---|---:|---|---:|---:|---:|"]
+             "|---|---|---:|---|---:|---|---|---:|---:|---:|"]
     for s in r["settings"].values():
         ips = s["images_per_s"]
         lines.append(f"| {s['mode']} | {s['stem']} | {s['batch']} | {'yes' if s['channels_last'] else 'no'} "
-                     f"| {s['threads']} | {'yes' if s['compile'] else 'no'} | {ips['median']:,.0f} "
+                     f"| {s['threads']} | {'yes' if s['compile'] else 'no'} | {'yes' if s.get('bf16') else 'no'} "
+                     f"| {ips['median']:,.0f} "
                      f"| {ips['min']:,.0f}–{ips['max']:,.0f} | {s['ratio_vs_batch64']:.2f} |")
     return "\n".join(lines)
 
@@ -109,44 +109,29 @@ def q4_targets_table(record: dict) -> str:
         verdict = "met" if t["met"] else "**missed**"
         if "stretch" in t:
             verdict += f"; stretch {_pct(t['stretch']['target'], 1)}%: {'met' if t['stretch']['met'] else 'missed'}"
-        lines.append(f"| {name.replace('/', ', ')} | {_pct(t['target'], 1)}% | {_pct(t['measured'])}% | {verdict} |")
+        lines.append(f"| {name.replace('/', ', ')} | {_pct(t['target'])}% | {_pct(t['measured'])}% | {verdict} |")
     return "\n".join(lines)
 
 
-def _q4(profile: str, render) -> str:
-    """One generated Q4 table for `profile`, or a one-line notice while that profile has no results file."""
+def _q4_or_none(profile: str) -> dict | None:
+    from .results import results_path
+    name = Q4_FILE.format(profile)
+    return read_results(name) if results_path(name, smoke=False).exists() else None
+
+
+# Generated tables, by the names that `<!--table:NAME:ARG-->` markers in README.md and answers/ use.
+# A Q4 table takes the profile; while that profile has no results file it renders a one-line notice.
+
+def q4_results(profile: str) -> str:
     r = _q4_or_none(profile)
-    return NO_GPU_RUN if r is None else render(r)
+    return _no_run(profile) if r is None else q4_results_table(r["summary"], r["environment"]["device"])
 
 
-def _results(r: dict) -> str:
-    return q4_results_table(r["summary"], r["environment"]["device"])
+def q4_comparison(profile: str) -> str:
+    r = _q4_or_none(profile)
+    return _no_run(profile) if r is None else q4_comparison_table(r["comparisons"])
 
 
-def _comparisons(r: dict) -> str:
-    return q4_comparison_table(r["comparisons"])
-
-
-# the names `<!--table:NAME-->` markers in README.md and answers/ refer to
-def q4_cpu() -> str:
-    return _q4("cpu", _results)
-
-
-def q4_cpu_comparison() -> str:
-    return _q4("cpu", _comparisons)
-
-
-def q4_cpu_targets() -> str:
-    return _q4("cpu", q4_targets_table)
-
-
-def q4_gpu() -> str:
-    return _q4("gpu", _results)
-
-
-def q4_gpu_comparison() -> str:
-    return _q4("gpu", _comparisons)
-
-
-def q4_gpu_targets() -> str:
-    return _q4("gpu", q4_targets_table)
+def q4_targets(profile: str) -> str:
+    r = _q4_or_none(profile)
+    return _no_run(profile) if r is None else q4_targets_table(r)

@@ -16,16 +16,49 @@ from torch import nn
 from tqdm.auto import tqdm
 
 
+def env_choice(name: str, accepted: tuple[str, ...], default: str = "") -> str:
+    """$name if it is one of `accepted` (unset or empty: `default`); otherwise a ValueError that names
+    the variable, the value and the accepted values, raised before any work starts."""
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    if value not in accepted:
+        raise ValueError(f"{name}={value!r} is not accepted; use one of: {', '.join(accepted)} (or leave it unset)")
+    return value
+
+
 def pick_device(prefer: str | None = None) -> torch.device:
-    """$DEVICE if set, else cuda, then mps, then cpu."""
+    """$DEVICE (cpu, cuda, cuda:N or mps) if set, else cuda, then mps, then cpu.
+
+    A device that is asked for but absent is refused here, before any training."""
     prefer = prefer or os.environ.get("DEVICE")
     if prefer:
-        return torch.device(prefer)
+        accepted = "cpu, cuda, cuda:N (N a GPU index) or mps"
+        try:
+            device = torch.device(prefer)
+        except RuntimeError:
+            device = None
+        if device is None or device.type not in ("cpu", "cuda", "mps"):
+            raise ValueError(f"DEVICE={prefer!r} is not accepted; use one of: {accepted} (or leave it unset)")
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"DEVICE={prefer!r}, but this torch sees no CUDA GPU; use DEVICE=cpu or leave it unset")
+        if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise ValueError(f"DEVICE={prefer!r}, but Apple's MPS is not available; use DEVICE=cpu or leave it unset")
+        return device
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def synchronize(device: torch.device | str) -> None:
+    """Wait for the device's queued kernels, so a clock read afterwards times finished work."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -39,7 +72,8 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def smoke_mode() -> bool:
-    return os.environ.get("SMOKE", "") not in ("", "0")
+    """SMOKE=1 (or true): tiny, fast runs that check the code, not the numbers. Unset, 0 or false: full runs."""
+    return env_choice("SMOKE", ("0", "1", "false", "true")) in ("1", "true")
 
 
 def progress_enabled() -> bool:
@@ -60,20 +94,37 @@ def batch_indices(n: int, batch_size: int, generator: torch.Generator | None = N
 
 @torch.inference_mode()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1024,
-            device: torch.device | None = None, memory_format=torch.contiguous_format
-            ) -> torch.Tensor:
-    """Logits for every row of x, computed in eval mode, returned on the CPU."""
+            device: torch.device | None = None, memory_format=torch.contiguous_format,
+            to_cpu: bool = True) -> torch.Tensor:
+    """Logits for every row of x, computed in eval mode on the model's device; returned on the CPU
+    unless to_cpu=False (then they stay on the device, with no host copy per batch)."""
     device = device or next(model.parameters()).device
     model.eval()
-    out = [model(x[i:i + batch_size].to(device).contiguous(memory_format=memory_format)).float().cpu()
+    out = [model(x[i:i + batch_size].to(device).contiguous(memory_format=memory_format)).float()
            for i in range(0, len(x), batch_size)]
-    return torch.cat(out)
+    logits = torch.cat(out)
+    return logits.cpu() if to_cpu else logits
 
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
              loss_fn: Callable = nn.functional.cross_entropy, **kw) -> dict[str, float]:
-    logits = predict(model, x, **kw)
+    """Loss and accuracy over (x, y), computed on the model's device (y is moved there)."""
+    logits = predict(model, x, to_cpu=False, **kw)
+    y = y.to(logits.device)
     return {"loss": float(loss_fn(logits, y)), "acc": accuracy(logits, y)}
+
+
+def images_per_second(model: nn.Module, x: torch.Tensor, passes: int = 3, batch_size: int = 1024,
+                      memory_format=torch.contiguous_format) -> float:
+    """Inference throughput: one warm-up batch, then `passes` passes over x, timed between device syncs."""
+    device = next(model.parameters()).device
+    predict(model, x[:batch_size], batch_size, memory_format=memory_format, to_cpu=False)
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(passes):
+        predict(model, x, batch_size, memory_format=memory_format, to_cpu=False)
+    synchronize(device)
+    return passes * len(x) / (time.perf_counter() - start)
 
 
 def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
@@ -100,10 +151,13 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
     """
     device = device or next(model.parameters()).device
     x_train, y_train = train
+    if x_train.device != y_train.device:
+        raise ValueError(f"training images on {x_train.device} but labels on {y_train.device}: keep them together")
     eval_loss_fn = eval_loss_fn or loss_fn
     history = []
     for epoch in range(1, epochs + 1):
         model.train()
+        synchronize(device)
         start = time.perf_counter()
         # running sums stay tensors: no Python round-trip per batch
         total_loss = torch.zeros((), device=device, dtype=torch.float64)
@@ -128,8 +182,10 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
             seen += len(idx)
             if not bar.disable and step % 50 == 0:   # .item() waits for the device: only now and then
                 bar.set_postfix(loss=f"{total_loss.item() / seen:.4f}")
+        synchronize(device)   # the epoch's kernels have finished before the clock is read
+        seconds = time.perf_counter() - start
         row = {"epoch": epoch, "train_loss": total_loss.item() / seen, "train_acc": correct.item() / seen,
-               "seconds": time.perf_counter() - start}
+               "seconds": seconds}
         if val is not None:
             v = evaluate(model, *val, loss_fn=eval_loss_fn, device=device, memory_format=memory_format)
             row.update(val_loss=v["loss"], val_acc=v["acc"])
