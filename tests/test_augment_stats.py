@@ -35,9 +35,25 @@ def test_hflip_mirrors_about_half_the_images():
     assert 400 < flipped.sum() < 600
 
 
-@pytest.mark.parametrize("t, df, p", [(2.0, 5, 0.10194), (3.0, 4, 0.03994), (1.0, 1, 0.5), (1.96, 1e6, 0.05)])
+# Two-sided p-values read off a printed t table (e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
+@pytest.mark.parametrize("t, df, p", [(2.0, 5, 0.10194), (3.0, 4, 0.03994), (1.0, 1, 0.5), (1.96, 1e6, 0.05),
+                                      (2.776, 4, 0.05), (4.303, 2, 0.05), (3.747, 4, 0.02)])
 def test_t_p_values_match_tables(t, df, p):
     assert stats.t_two_sided_p(t, df) == pytest.approx(p, abs=2e-4)
+
+
+def test_welch_worked_example_with_equal_spreads():
+    # a = 99.0, 99.1, 99.2 %, b = 99.3, 99.4, 99.5 %: both sds 0.1 points, so se = 0.1 * sqrt(2/3) points and the
+    # Welch df is exactly 2 (n - 1) = 4. gap 0.3, t = 0.3 / 0.08165 = 3.674; the 95% interval is
+    # gap ± t(0.975, 4) * se = 0.3 ± 2.776 * 0.08165 = [0.0733, 0.5267] points; p lies between the table's
+    # 0.02 (t = 3.747) and 0.025 (t = 3.495).
+    a, b = [0.990, 0.991, 0.992], [0.993, 0.994, 0.995]
+    out = stats.welch(a, b)
+    se = 0.001 * math.sqrt(2 / 3)
+    assert out["gap"] == pytest.approx(0.003) and out["t"] == pytest.approx(0.003 / se) and out["df"] == pytest.approx(4)
+    assert out["ci"] == pytest.approx([0.003 - 2.776 * se, 0.003 + 2.776 * se], abs=1e-6)
+    assert 0.02 < out["p"] < 0.025 and out["verdict"] == "ahead"
+    assert stats.welch(b, a)["verdict"] == "behind"
 
 
 def test_welch_matches_a_hand_computation():
@@ -49,6 +65,12 @@ def test_welch_matches_a_hand_computation():
     assert 0.005 < out["p"] < 0.05
 
 
+def test_an_interval_that_holds_zero_is_within_noise():
+    out = stats.welch([0.90, 0.91, 0.92], [0.905, 0.915, 0.925])
+    assert out["ci"][0] < 0 < out["ci"][1] and out["verdict"] == "within noise" and out["p"] > 0.05
+
+
 def test_welch_with_one_seed_reports_no_test():
     out = stats.welch([0.9, 0.91, 0.92], [0.95])
-    assert out["t"] is None and out["p"] is None and out["std"][1] is None and out["gap"] == pytest.approx(0.04)
+    assert out["t"] is None and out["p"] is None and out["ci"] is None and out["verdict"] == "untested"
+    assert out["std"][1] is None and out["gap"] == pytest.approx(0.04)
