@@ -16,13 +16,25 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-build-isolation --no-deps -e .
 	touch $@
 
+# The math-rendering test (tests/test_math.py) runs MathJax under Node.js. Without node (or without npm to
+# install MathJax), `make test` skips it with a one-line note, except under CI (CI set, and not to 0 or false),
+# where it is required.
+NODE_HINT := install it from https://nodejs.org or with: sudo apt install nodejs npm
+HAVE_NODE := $(shell command -v node >/dev/null 2>&1 && { command -v npm >/dev/null 2>&1 || \
+                     [ -d tests/mathjax/node_modules/mathjax-full ]; } && echo yes)
+IN_CI     := $(filter-out 0 false False FALSE,$(CI))
+NO_NODE_NOTE := $(if $(HAVE_NODE)$(IN_CI),,math-rendering test skipped: Node.js (node and npm) is missing; $(NODE_HINT))
+
 $(MATHJAX): tests/mathjax/package.json tests/mathjax/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js (node and npm) is missing, and \
+	the math-rendering test needs it$(if $(IN_CI), under CI=$(CI)); $(NODE_HINT)" >&2; exit 1; }
 	npm ci --prefix tests/mathjax --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Lint, then unit tests + every notebook through nbval in smoke mode (never touches results/*.json).
-test: lint $(STAMP) $(MATHJAX)
+test: lint $(STAMP) $(if $(NO_NODE_NOTE),,$(MATHJAX))
 	SMOKE=1 $(BIN)/python -m pytest -q tests $(NOTEBOOKS) --nbval-lax --nbval-current-env
+	$(if $(NO_NODE_NOTE),@echo '$(NO_NODE_NOTE)')
 
 # ruff (rules in pyproject.toml); ruff reads the notebooks' code cells too.
 lint: $(STAMP)

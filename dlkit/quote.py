@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from .data import REPO_ROOT
-from .results import read_results
+from .results import ResultsError, read_results
 
 QUOTE = re.compile(r"<!--q:(?P<file>[\w.-]+):(?P<path>[\w.\-\[\]]+):(?P<fmt>\w+)-->(?P<value>.*?)<!--/q-->")
 TABLE = re.compile(r"(<!--table:(?P<name>\w+)(?::(?P<arg>\w+))?-->\n)(?P<body>.*?)(<!--/table-->)", re.S)
@@ -103,12 +103,18 @@ def count_quotes(text: str) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--write", action="store_true", help="rewrite values from results/*.json")
-    parser.add_argument("files", nargs="+", type=Path)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="list every mismatch, exit 1 if any (the default)")
+    mode.add_argument("--write", action="store_true", help="rewrite values from results/*.json")
+    parser.add_argument("files", nargs="*", type=Path, help="Markdown files (default: README.md and answers/*.md)")
     args = parser.parse_args(argv)
     bad = 0
-    for path in args.files:
-        new, problems = sync(path.read_text())
+    for path in args.files or markdown_files():
+        try:
+            new, problems = sync(path.read_text())
+        except ResultsError as e:   # a missing or truncated results/*.json: name it, no traceback
+            print(f"{path}: cannot read the quoted results: {e}", file=sys.stderr)
+            return 2
         for p in problems:
             print(f"{path}: {p}")
         bad += len(problems)

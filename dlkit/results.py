@@ -76,9 +76,27 @@ def write_results(name: str, payload: dict, *, device, data_md5: dict, started: 
               "environment": {**environment(device), **(environment_extra or {})}, "data_md5": data_md5, **payload}
     path = results_path(name, smoke)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n")
+    # written beside the target, then renamed over it: an interrupted run never leaves a truncated file
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n")
+    partial.replace(path)
     return path
 
 
+class ResultsError(RuntimeError):
+    """A results file is missing or not valid JSON; the message names the file and the problem."""
+
+
 def read_results(name: str, smoke: bool = False) -> dict:
-    return json.loads(results_path(name, smoke).read_text())
+    path = results_path(name, smoke)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: file not found (full runs write it: `make run`)") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        truncated = (" - the text stops mid-document, so the file looks truncated"
+                     if e.pos >= len(text.rstrip()) else "")
+        raise ResultsError(f"{path}: not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}{truncated}; "
+                           "restore it from git or re-run the notebook that writes it") from None

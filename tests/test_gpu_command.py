@@ -89,7 +89,8 @@ def test_the_readme_gpu_command_runs_the_gpu_profile(bare_python):
     assert "dlkit.script" in command and "nbconvert" not in command and "jupyter" not in command
     out = results_path("q4_lenet5_vs_resnet18_gpu", smoke=True)
     out.unlink(missing_ok=True)
-    env = {**bare_python, "SMOKE": "1", "Q4_PROFILE": "gpu", "DEVICE": "cpu", "DATA_DIR": os.environ.get("DATA_DIR", "")}
+    env = {**bare_python, "SMOKE": "1", "Q4_PROFILE": "gpu", "DEVICE": "cpu",
+           "DATA_DIR": os.environ.get("DATA_DIR", "")}
     run = subprocess.run(command, shell=True, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 

@@ -330,17 +330,27 @@ def extract_repo():
     return formulas, problems
 
 
+NODE_HINT = "install it from https://nodejs.org or with: sudo apt install nodejs npm"
+NO_NODE = f"math-rendering test skipped: Node.js (node and npm) is missing; {NODE_HINT}"   # as in the Makefile
+
+
+def in_ci() -> bool:
+    """CI set and not to 0 or false, as in the Makefile: there the MathJax check is required."""
+    return os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
 def require_mathjax():
-    missing = []
+    """Skip (fail under CI) the tests that run MathJax when Node.js or tests/mathjax/node_modules is missing."""
     if shutil.which("node") is None:
-        missing.append("`node` is not on PATH")
+        if in_ci():
+            pytest.fail("Node.js (node and npm) is missing, and the math-rendering test needs it under "
+                        f"CI={os.environ['CI']}; {NODE_HINT}", pytrace=False)
+        pytest.skip(NO_NODE)
     if not (MATHJAX_DIR / "node_modules" / "mathjax-full").is_dir():
-        missing.append("tests/mathjax/node_modules is not installed")
-    if missing:
-        msg = ("MathJax checker unavailable (" + "; ".join(missing) + "): run `make test`, "
+        msg = ("MathJax checker unavailable (tests/mathjax/node_modules is not installed): run `make test`, "
                "which installs it with `npm ci --prefix tests/mathjax`")
-        if os.environ.get("CI"):
-            pytest.fail(msg)
+        if in_ci():
+            pytest.fail(msg, pytrace=False)
         pytest.skip(msg)
 
 
@@ -494,3 +504,38 @@ def test_lint_flags(text, rule):
 ])
 def test_lint_passes(text):
     assert extract(text, "ok.md")[1] == []
+
+
+# ----------------------------------------------------------------------------- make test without Node.js
+
+MAKE = shutil.which("make")
+
+
+def make_without_node(tmp_path, *args, ci=None):
+    """Run make in the repository with a PATH (an empty folder) that has no node or npm; make's $(shell)
+    and recipes run /bin/sh by its full path, and the recipes run here use only shell builtins."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    env["PATH"] = str(tmp_path)
+    if ci is not None:
+        env["CI"] = ci
+    return subprocess.run([MAKE, "-C", str(REPO_ROOT), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(MAKE is None, reason="make is not installed")
+def test_make_test_without_node_skips_only_the_math_test(tmp_path):
+    # -n: print the plan; -W: as if package.json had changed, so an `npm ci` would be due if it were wanted
+    proc = make_without_node(tmp_path, "-n", "-W", "tests/mathjax/package.json", "test")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "npm ci" not in proc.stdout and "-m pytest -q tests" in proc.stdout
+    assert proc.stdout.count(NO_NODE) == 1, proc.stdout   # the one line `make test` prints at the end
+
+
+@pytest.mark.skipif(MAKE is None, reason="make is not installed")
+def test_make_test_under_ci_requires_node(tmp_path):
+    plan = make_without_node(tmp_path, "-n", "-W", "tests/mathjax/package.json", "test", ci="true")
+    assert "npm ci --prefix tests/mathjax" in plan.stdout and NO_NODE not in plan.stdout
+    # the real install step stops before npm, with the reason (nothing is written)
+    proc = make_without_node(tmp_path, "-W", "tests/mathjax/package.json", "tests/mathjax/node_modules/.installed",
+                             ci="true")
+    assert proc.returncode != 0
+    assert "Node.js (node and npm) is missing" in proc.stderr and "under CI=true" in proc.stderr, proc.stderr

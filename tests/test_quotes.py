@@ -1,9 +1,10 @@
 """Numbers quoted in README.md and answers/ must equal results/*.json."""
 import json
+import re
 
 import pytest
 
-from dlkit import quote
+from dlkit import quote, results
 from dlkit.data import REPO_ROOT
 
 MARKDOWN = quote.markdown_files()
@@ -39,3 +40,23 @@ def test_a_wrong_number_is_caught(tmp_path, monkeypatch):
     assert quote.sync(good)[1] == []
     fixed, problems = quote.sync(good.replace("98.77%", "98.70%"))
     assert problems == ["demo:acc.1 is 98.77%, text says 98.70%"] and fixed == good
+
+
+def test_a_broken_results_file_is_named_not_a_traceback(tmp_path, monkeypatch, capsys):
+    full = json.dumps({"acc": [0.5, 0.98765], "n": 12345}, indent=2)
+    (tmp_path / "demo.json").write_text(full[:30])   # an interrupted write
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    with pytest.raises(results.ResultsError) as e:
+        results.read_results("demo")
+    assert str(e.value).startswith(f"{tmp_path / 'demo.json'}: not valid JSON: ")
+    assert re.search(r"at line \d+, column \d+ - the text stops mid-document, so the file looks truncated",
+                     str(e.value))
+    with pytest.raises(results.ResultsError, match="nothing.json: file not found"):
+        results.read_results("nothing")
+
+    md = tmp_path / "quoting.md"
+    md.write_text("a <!--q:demo:acc.1:pct2-->98.77%<!--/q-->\n")
+    assert quote.main(["--check", str(md)]) == 2                      # not 0, and no exception
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{md}: cannot read the quoted results: {tmp_path / 'demo.json'}: " in err
+    assert quote.main(["--write", str(md)]) == 2 and md.read_text() == "a <!--q:demo:acc.1:pct2-->98.77%<!--/q-->\n"
