@@ -39,8 +39,9 @@ def lookup(data, path: str):
 
 
 def format_value(value, fmt: str) -> str:
-    """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; eN: 1.2e-04; int: 1,234; xN: 8.3×;
-    s: the value as text; rangeN: {"min": 1201.5, "max": 1230} (or min_s / max_s, or [lo, hi]) -> 1,201.5–1,230.0."""
+    """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; eN: 1.2e-04; gN: N significant digits (0.0046);
+    int: 1,234; xN: 8.3×; s: the value as text;
+    rangeN: {"min": 1201.5, "max": 1230} (or min_s / max_s, or [lo, hi]) -> 1,201.5–1,230.0."""
     if fmt == "s":
         return str(value)
     kind, digits = fmt.rstrip("0123456789"), fmt[len(fmt.rstrip("0123456789")):]
@@ -58,6 +59,8 @@ def format_value(value, fmt: str) -> str:
         return f"{value:.{n}f}"
     if kind == "e":
         return f"{value:.{n}e}"
+    if kind == "g":
+        return f"{value:.{n}g}"
     if kind == "int":
         return f"{int(round(value)):,}"
     if kind == "x":
