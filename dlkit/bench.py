@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from .results import write_results
+from .results import cpuinfo, write_results
 
 
 def interleaved(settings: dict[str, Callable[[], float]], rounds: int, warmup: int = 1,
@@ -90,11 +90,7 @@ SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_f
 
 def cpu_flags() -> list[str]:
     """Which of SPEED_FLAGS this CPU has (Linux /proc/cpuinfo; empty elsewhere)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return []
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    flags = (cpuinfo("flags") or "").split()
     return [f for f in SPEED_FLAGS if f in flags]
 
 

@@ -39,16 +39,21 @@ def _git_commit() -> str | None:
 GIT_COMMIT_AT_START = _git_commit()
 
 
-def cpu_model() -> str:
-    """The CPU's marketing name, e.g. 'Intel(R) Xeon(R) Processor @ 2.50GHz' (Linux /proc/cpuinfo "model name"),
-    else platform.processor() or the machine type."""
+def cpuinfo(field: str) -> str | None:
+    """The first CPU's `field` in Linux's /proc/cpuinfo (e.g. "model name", "flags"); None elsewhere."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and ":" in line:
+            if line.startswith(field) and ":" in line:
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return None
+
+
+def cpu_model() -> str:
+    """The CPU's marketing name, e.g. 'Intel(R) Xeon(R) Processor @ 2.50GHz' (/proc/cpuinfo "model name"),
+    else platform.processor() or the machine type."""
+    return cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def environment(device: torch.device | str) -> dict:

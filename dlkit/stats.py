@@ -51,6 +51,6 @@ def welch(a: list[float], b: list[float], confidence: float = CONFIDENCE) -> dic
     result = scipy_stats.ttest_ind(b, a, equal_var=False)
     interval = result.confidence_interval(confidence)
     ci = [float(interval.low), float(interval.high)]
-    t, df, p = float(result.statistic), float(result.df), float(result.pvalue)
+    t, df = float(result.statistic), float(result.df)
     assert math.isfinite(t) and math.isfinite(df), (a, b)
-    return {**out, "t": t, "df": df, "p": p, "ci": ci, "verdict": verdict(*ci)}
+    return {**out, "t": t, "df": df, "p": t_two_sided_p(t, df), "ci": ci, "verdict": verdict(*ci)}

@@ -122,16 +122,18 @@ def _q4_or_none(profile: str) -> dict | None:
 # Generated tables, by the names that `<!--table:NAME:ARG-->` markers in README.md and answers/ use.
 # A Q4 table takes the profile; while that profile has no results file it renders a one-line notice.
 
-def q4_results(profile: str) -> str:
+def _q4(profile: str, render) -> str:
     r = _q4_or_none(profile)
-    return _no_run(profile) if r is None else q4_results_table(r["summary"], r["environment"]["device"])
+    return _no_run(profile) if r is None else render(r)
+
+
+def q4_results(profile: str) -> str:
+    return _q4(profile, lambda r: q4_results_table(r["summary"], r["environment"]["device"]))
 
 
 def q4_comparison(profile: str) -> str:
-    r = _q4_or_none(profile)
-    return _no_run(profile) if r is None else q4_comparison_table(r["comparisons"])
+    return _q4(profile, lambda r: q4_comparison_table(r["comparisons"]))
 
 
 def q4_targets(profile: str) -> str:
-    r = _q4_or_none(profile)
-    return _no_run(profile) if r is None else q4_targets_table(r)
+    return _q4(profile, q4_targets_table)

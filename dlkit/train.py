@@ -42,14 +42,18 @@ def pick_device(prefer: str | None = None) -> torch.device:
             raise ValueError(f"DEVICE={prefer!r} is not accepted; use one of: {accepted} (or leave it unset)")
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"DEVICE={prefer!r}, but this torch sees no CUDA GPU; use DEVICE=cpu or leave it unset")
-        if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        if device.type == "mps" and not _mps_available():
             raise ValueError(f"DEVICE={prefer!r}, but Apple's MPS is not available; use DEVICE=cpu or leave it unset")
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+    if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _mps_available() -> bool:
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
 
 
 def synchronize(device: torch.device | str) -> None:
