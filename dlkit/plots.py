@@ -84,16 +84,26 @@ def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]
     return front
 
 
-MODEL_COLOURS = {"LeNet-5": "tab:blue", "ResNet-18": "tab:red"}
+# One colour per meaning, in every figure of every notebook: a model, a loss or a Q3 configuration keeps its
+# colour wherever it appears, and no colour means two things.
+COLOURS = {
+    "LeNet-5": "tab:blue", "ResNet-18": "tab:red",                  # Q3's MLP and Q4's models
+    "MLP": "tab:purple",
+    "cross-entropy": "tab:green", "MSE": "tab:orange",              # Q1 and Q2's losses
+    "assignment": "tab:gray", "tuned": "tab:brown",                 # Q3's configurations
+    "cosine only": "tab:olive", "double softmax": "tab:pink",
+}
+MODEL_COLOURS = {m: COLOURS[m] for m in ("LeNet-5", "ResNet-18")}
 PROFILE_MARKERS = {"cpu": "o", "gpu": "s"}
 
 
-def plot_cost(records: dict[str, dict]):
-    """Q4's cost picture: test accuracy (mean ± std over seeds) against training time and training FLOPs.
+def plot_cost(records: dict[str, dict], smoke: bool = False):
+    """Q4's cost picture: test accuracy (mean ± 1 std over seeds) against training time and training FLOPs.
 
     `records` maps a profile name ("cpu", "gpu") to its results JSON. One row per dataset. Colour is
     the model, marker the profile, each point is labelled with its epochs, and a dashed line joins the
-    accuracy-for-cost frontier of each panel. One legend for the figure; the devices go in a footnote.
+    accuracy-for-cost frontier of each panel. One legend for the figure; the devices and what the error
+    bars are go in a footnote. A smoke run's figure says so in its title.
     """
     from matplotlib.lines import Line2D
 
@@ -123,6 +133,10 @@ def plot_cost(records: dict[str, dict]):
                bbox_to_anchor=(0.5, 1.0))
     devices = "; ".join(f"{p}: {r['environment']['device_name'] or r['environment']['device']}"
                         for p, r in records.items())
-    fig.text(0.5, 0.0, f"time measured on each profile's device ({devices})", ha="center", fontsize=8)
+    seeds = sorted({s["seeds"] for r in records.values() for s in r["summary"]})
+    fig.text(0.5, 0.0, f"error bars: ±1 standard deviation over seeds (n = {', '.join(map(str, seeds))}); "
+             f"time measured on each profile's device ({devices})", ha="center", fontsize=8)
+    if smoke:
+        fig.suptitle("SMOKE RUN: tiny subsets, 1-3 epochs; checks the code, not results", y=1.04, color="tab:red")
     fig.tight_layout(rect=(0, 0.02, 1, 0.96))
     return fig

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import time
@@ -13,7 +14,8 @@ import torch
 from .data import REPO_ROOT
 from .train import smoke_mode
 
-RESULTS_DIR = REPO_ROOT / "results"
+# $RESULTS_DIR moves every results file and run record elsewhere (the tests use a temporary folder).
+RESULTS_DIR = Path(os.environ.get("RESULTS_DIR") or REPO_ROOT / "results")
 
 
 def results_path(name: str, smoke: bool | None = None) -> Path:
@@ -79,11 +81,15 @@ def write_results(name: str, payload: dict, *, device, data_md5: dict, started: 
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "wall_seconds": round(time.perf_counter() - started, 1),
               "environment": {**environment(device), **(environment_extra or {})}, "data_md5": data_md5, **payload}
-    path = results_path(name, smoke)
+    return write_json_atomic(results_path(name, smoke), record)
+
+
+def write_json_atomic(path: Path, obj, indent: int | None = 2) -> Path:
+    """Write JSON beside the target, then rename it over the target: an interrupted run never leaves a
+    truncated file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # written beside the target, then renamed over it: an interrupted run never leaves a truncated file
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n")
+    partial.write_text(json.dumps(obj, indent=indent) + "\n")
     partial.replace(path)
     return path
 
@@ -93,7 +99,11 @@ class ResultsError(RuntimeError):
 
 
 def read_results(name: str, smoke: bool = False) -> dict:
-    path = results_path(name, smoke)
+    return read_json(results_path(name, smoke))
+
+
+def read_json(path: Path) -> dict:
+    """The JSON in `path`; a missing or damaged file is a ResultsError that names it and the problem."""
     try:
         text = path.read_text()
     except FileNotFoundError:

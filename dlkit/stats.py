@@ -1,4 +1,5 @@
-"""How sure is a gap between two models? Welch's t-test over per-seed scores, with SciPy.
+"""How sure is a gap between two models? Welch's t-test over per-seed scores, and McNemar's paired test
+over per-image predictions, with SciPy.
 
 `welch(a, b)` tests mean(b) - mean(a) with `scipy.stats.ttest_ind(b, a, equal_var=False)`
 (unequal variances, Welch-Satterthwaite degrees of freedom) and reports the gap's 95%
@@ -54,3 +55,31 @@ def welch(a: list[float], b: list[float], confidence: float = CONFIDENCE) -> dic
     t, df = float(result.statistic), float(result.df)
     assert math.isfinite(t) and math.isfinite(df), (a, b)
     return {**out, "t": t, "df": df, "p": t_two_sided_p(t, df), "ci": ci, "verdict": verdict(*ci)}
+
+
+def mcnemar(correct_a: list[bool], correct_b: list[bool], alpha: float = 1 - CONFIDENCE) -> dict:
+    """McNemar's exact test of two classifiers scored on the same test images.
+
+    Only the discordant images count: `b_only` that b gets right and a wrong, `a_only` the reverse.
+    Under the null hypothesis (equal accuracy) each discordant image is a fair coin, so the two-sided
+    p-value is a binomial test of b_only out of b_only + a_only (`scipy.stats.binomtest`). The verdict
+    for b against a: "ahead" / "behind" when p < alpha, else "within noise".
+    """
+    if len(correct_a) != len(correct_b):
+        raise ValueError(f"paired test needs the same images: {len(correct_a)} vs {len(correct_b)} predictions")
+    b_only = sum(1 for x, y in zip(correct_a, correct_b) if y and not x)
+    a_only = sum(1 for x, y in zip(correct_a, correct_b) if x and not y)
+    discordant = a_only + b_only
+    p = 1.0 if discordant == 0 else float(scipy_stats.binomtest(b_only, discordant, 0.5).pvalue)
+    direction = "ahead" if b_only > a_only else "behind"
+    return {"n": len(correct_a), "b_only": b_only, "a_only": a_only, "p": p,
+            "verdict": direction if p < alpha else "within noise"}
+
+
+def mcnemar_over_pairs(pairs: list[tuple[list[bool], list[bool]]]) -> dict:
+    """McNemar's test for each (a, b) pair of runs (seed i of a against seed i of b) and one overall verdict:
+    the pairs' common verdict when they all agree, else "mixed"."""
+    tests = [mcnemar(a, b) for a, b in pairs]
+    verdicts = {t["verdict"] for t in tests}
+    return {"pairs": tests, "p_max": max(t["p"] for t in tests),
+            "verdict": verdicts.pop() if len(verdicts) == 1 else "mixed"}

@@ -1,0 +1,84 @@
+"""Resumable training: every finished run is saved at once, keyed by everything that determines it.
+
+    store = RunStore("q4")                      # results/runs/q4/ (smoke runs: results/smoke/runs/q4/)
+    record = store.run(spec, lambda: train_one(...))
+
+`spec` is a JSON-able dict of everything that decides the result (model, data and their md5s, seed,
+epochs, optimiser, schedule, device, torch version ...). Its hash names the record file. A run whose
+record exists is read back instead of trained; any change to the spec trains a new one. A record is
+written atomically when its run finishes, so an interrupted notebook loses at most the run in
+progress, and re-running it trains only what is missing. FRESH=1 ignores (and overwrites) the
+existing records: a fresh start.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .results import RESULTS_DIR, ResultsError, read_json, write_json_atomic
+from .train import env_choice, smoke_mode
+
+
+def fresh_start() -> bool:
+    """FRESH=1: retrain every run and overwrite its record; unset or 0: reuse finished runs."""
+    return env_choice("FRESH", ("0", "1")) == "1"
+
+
+def spec_key(spec: dict) -> str:
+    """A short, stable hash of the spec (key order and tuple-vs-list do not matter)."""
+    canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def encode_predictions(preds) -> str:
+    """Class indices 0-9 as one string of digits: 10,000 test predictions in 10 kB of JSON."""
+    values = [int(p) for p in preds]
+    if any(not 0 <= v <= 9 for v in values):
+        raise ValueError("only class indices 0-9 can be stored as digits")
+    return "".join(map(str, values))
+
+
+def decode_predictions(digits: str) -> list[int]:
+    return [int(ch) for ch in digits]
+
+
+class RunStore:
+    """One folder of run records (results/runs/<name>/, smoke runs under results/smoke/runs/<name>/)."""
+
+    def __init__(self, name: str, smoke: bool | None = None, fresh: bool | None = None):
+        smoke = smoke_mode() if smoke is None else smoke
+        self.folder = (RESULTS_DIR / "smoke" if smoke else RESULTS_DIR) / "runs" / name
+        self.fresh = fresh_start() if fresh is None else fresh
+        self.trained, self.reused = 0, 0
+
+    def path(self, spec: dict) -> Path:
+        label = "_".join(str(spec[k]) for k in ("model", "dataset", "seed") if k in spec).replace(" ", "")
+        return self.folder / f"{label}_{spec_key(spec)}.json"
+
+    def run(self, spec: dict, train: Callable[[], dict]) -> dict:
+        """The record of `spec`'s run: read back if it was saved before, else trained now and saved."""
+        spec = json.loads(json.dumps(spec))          # tuples become lists, as they are stored
+        path = self.path(spec)
+        if path.exists() and not self.fresh:
+            saved = read_json(path)
+            if saved.get("spec") != spec:
+                raise ResultsError(f"{path}: its spec differs from the run asked for; delete the file "
+                                   "or re-run with FRESH=1")
+            self.reused += 1
+            print(f"reused {path.name}")
+            return saved["result"]
+        result = train()
+        write_json_atomic(path, {"spec": spec, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                 "result": result}, indent=None)
+        self.trained += 1
+        print(f"saved {path.name}")
+        return result
+
+    def report(self) -> str:
+        where = self.folder.relative_to(RESULTS_DIR.parent) if RESULTS_DIR.parent in self.folder.parents \
+            else self.folder
+        return (f"{self.trained} runs trained, {self.reused} reused from {where}"
+                + (" (FRESH=1: saved runs ignored)" if self.fresh else ""))
