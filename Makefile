@@ -31,9 +31,10 @@ $(MATHJAX): tests/mathjax/package.json tests/mathjax/package-lock.json
 	npm ci --prefix tests/mathjax --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Lint, then unit tests + every notebook through nbval in smoke mode (never touches results/*.json).
+# Lint, then unit tests + every notebook through nbval in smoke mode (never touches results/*.json;
+# FRESH=1: smoke runs always train, so the training code is exercised, never a saved record).
 test: lint $(STAMP) $(if $(NO_NODE_NOTE),,$(MATHJAX))
-	SMOKE=1 $(BIN)/python -m pytest -q tests $(NOTEBOOKS) --nbval-lax --nbval-current-env
+	SMOKE=1 FRESH=1 $(BIN)/python -m pytest -q tests $(NOTEBOOKS) --nbval-lax --nbval-current-env
 	$(if $(NO_NODE_NOTE),@echo '$(NO_NODE_NOTE)')
 
 # ruff (rules in pyproject.toml); ruff reads the notebooks' code cells too.

@@ -83,3 +83,16 @@ def mcnemar_over_pairs(pairs: list[tuple[list[bool], list[bool]]]) -> dict:
     verdicts = {t["verdict"] for t in tests}
     return {"pairs": tests, "p_max": max(t["p"] for t in tests),
             "verdict": verdicts.pop() if len(verdicts) == 1 else "mixed"}
+
+
+def spread_test(a: list[float], b: list[float]) -> dict:
+    """Is b's seed-to-seed spread different from a's? The F-test of the variance ratio var(b) / var(a)
+    (two-sided; it assumes normal scores) and Levene's test (`scipy.stats.levene`, median-centred, which
+    does not). With three values a side both have little power: a large ratio can still be "not shown"."""
+    var_a, var_b = statistics.variance(a), statistics.variance(b)
+    ratio = var_b / var_a
+    f = scipy_stats.f(len(b) - 1, len(a) - 1)
+    p_f = float(min(1.0, 2 * min(f.cdf(ratio), f.sf(ratio))))
+    p_levene = float(scipy_stats.levene(a, b).pvalue)
+    return {"std": [math.sqrt(var_a), math.sqrt(var_b)], "variance_ratio": ratio, "p_f": p_f, "p_levene": p_levene,
+            "verdict": "different" if max(p_f, p_levene) < 1 - CONFIDENCE else "not shown"}

@@ -146,12 +146,15 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
         scheduler=None, generator: torch.Generator | None = None,
         device: torch.device | None = None, memory_format=torch.contiguous_format,
         eval_loss_fn: Callable | None = None, augment: Callable | None = None,
-        verbose: bool = True) -> list[dict]:
+        score_train: bool = False, verbose: bool = True) -> list[dict]:
     """Train for `epochs`; return one dict per epoch (losses, accuracies, seconds).
 
     `loss_fn(logits, y)` drives training; `scheduler.step()` runs after every batch.
     `eval_loss_fn` (default: loss_fn) scores the validation set. `augment(x)` transforms each
     training batch on the device. Tensors already on the device are never copied per batch.
+    `train_loss` is the running mean over the epoch's batches, while the weights change; with
+    `score_train`, the whole training set is also scored after the epoch exactly as the validation
+    set is (eval mode, final weights): `train_eval_loss` and `train_eval_acc`, outside the timed part.
     """
     device = device or next(model.parameters()).device
     x_train, y_train = train
@@ -190,6 +193,9 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
         seconds = time.perf_counter() - start
         row = {"epoch": epoch, "train_loss": total_loss.item() / seen, "train_acc": correct.item() / seen,
                "seconds": seconds}
+        if score_train:
+            t = evaluate(model, x_train, y_train, loss_fn=eval_loss_fn, device=device, memory_format=memory_format)
+            row.update(train_eval_loss=t["loss"], train_eval_acc=t["acc"])
         if val is not None:
             v = evaluate(model, *val, loss_fn=eval_loss_fn, device=device, memory_format=memory_format)
             row.update(val_loss=v["loss"], val_acc=v["acc"])

@@ -75,3 +75,33 @@ def test_welch_with_one_seed_reports_no_test():
     out = stats.welch([0.9, 0.91, 0.92], [0.95])
     assert out["t"] is None and out["p"] is None and out["ci"] is None and out["verdict"] == "untested"
     assert out["std"][1] is None and out["gap"] == pytest.approx(0.04)
+
+
+def test_mcnemar_exact_matches_the_binomial_by_hand():
+    # 10 images only b gets right, 2 only a gets right: p = 2 * P(X <= 2 | n=12, 1/2) = 2 * 79 / 4096
+    a = [False] * 10 + [True] * 2 + [True] * 50
+    b = [True] * 10 + [False] * 2 + [True] * 50
+    test = stats.mcnemar(a, b)
+    assert (test["b_only"], test["a_only"]) == (10, 2)
+    assert test["p"] == pytest.approx(2 * 79 / 4096) and test["verdict"] == "ahead"
+    assert stats.mcnemar(b, a)["verdict"] == "behind"
+    assert stats.mcnemar(a, a) == {"n": 62, "b_only": 0, "a_only": 0, "p": 1.0, "verdict": "within noise"}
+
+
+def test_mcnemar_over_pairs_agrees_or_says_mixed():
+    ahead = ([False] * 10 + [True] * 2, [True] * 10 + [False] * 2)
+    tie = ([True, False], [False, True])
+    assert stats.mcnemar_over_pairs([ahead, ahead])["verdict"] == "ahead"
+    assert stats.mcnemar_over_pairs([ahead, tie])["verdict"] == "mixed"
+    with pytest.raises(ValueError, match="same images"):
+        stats.mcnemar([True], [True, False])
+
+
+def test_spread_test_matches_the_f_distribution_by_hand():
+    # variances 4 and 1 with 3 values a side: F = 0.25 on (2, 2) df, whose CDF is F / (1 + F) = 0.2
+    test = stats.spread_test([0.0, 2.0, 4.0], [0.0, 1.0, 2.0])
+    assert test["variance_ratio"] == pytest.approx(0.25)
+    assert test["p_f"] == pytest.approx(2 * 0.2)
+    assert 0 < test["p_levene"] <= 1 and test["verdict"] == "not shown"
+    wide = stats.spread_test([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], [0.0, 0.01, 0.02, 0.03, 0.04, 0.05])
+    assert wide["verdict"] == "different"
