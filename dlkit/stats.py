@@ -96,3 +96,15 @@ def spread_test(a: list[float], b: list[float]) -> dict:
     p_levene = float(scipy_stats.levene(a, b).pvalue)
     return {"std": [math.sqrt(var_a), math.sqrt(var_b)], "variance_ratio": ratio, "p_f": p_f, "p_levene": p_levene,
             "verdict": "different" if max(p_f, p_levene) < 1 - CONFIDENCE else "not shown"}
+
+
+def holm(p_values: dict[str, float]) -> dict[str, float]:
+    """Holm's step-down adjustment of a family of p-values (Holm, 1979): the i-th smallest of m is
+    multiplied by m - i + 1 (i from 1), each adjusted value is at least the one before it, and none exceeds 1.
+    A test whose adjusted p is below alpha is significant with the family-wise error rate held at alpha."""
+    ordered = sorted(p_values.items(), key=lambda item: item[1])
+    adjusted, running = {}, 0.0
+    for i, (name, p) in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - i) * p))
+        adjusted[name] = running
+    return adjusted

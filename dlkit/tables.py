@@ -50,28 +50,28 @@ def q4_results_table(summary: list[dict], device: str) -> str:
 
 
 def _mcnemar_cell(c: dict) -> str:
-    """Per seed pair: images only the challenger gets right / only the baseline gets right, and the largest p."""
+    """Per seed pair: images only the challenger gets right / only the baseline gets right, and that pair's p."""
     m = c.get("mcnemar")
     if not m:
         return "—"
-    counts = ", ".join(f"{t['b_only']}/{t['a_only']}" for t in m["pairs"])
-    return f"{counts} (p ≤ {m['p_max']:.2g})"
+    return ", ".join(f"{t['b_only']}/{t['a_only']} (p {t['p']:.2g})" for t in m["pairs"])
 
 
 def q4_comparison_table(comparisons: list[dict]) -> str:
     lines = ["| dataset | challenger vs baseline | gap (points) | std, baseline / challenger (points) "
-             "| Welch t (df) | p (two-sided) | 95% CI of the gap (points) | Welch verdict "
+             "| Welch t (df) | p (two-sided) | p, Holm-adjusted | 95% CI of the gap (points) | Welch verdict "
              "| McNemar per seed pair: only challenger / only baseline right | McNemar verdict "
              "| baseline errors removed | × training FLOPs | × training time |",
-             "|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|"]
+             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|"]
     for c in comparisons:
         base, chal = c["baseline"], c["challenger"]
         welch = "— (one seed)" if c["t"] is None else f"{c['t']:.1f} ({c['df']:.1f})"
         p = "—" if c["p"] is None else f"{c['p']:.2g}"
+        p_holm = "—" if c.get("p_holm") is None else f"{c['p_holm']:.2g}"
         ci = "—" if c.get("ci") is None else f"{100 * c['ci'][0]:+.2f} to {100 * c['ci'][1]:+.2f}"
         lines.append(f"| {c['dataset']} | {chal['model']} ({chal['epochs']} ep.) vs {base['model']} "
                      f"({base['epochs']} ep.) | {100 * c['gap']:+.2f} | {_pct(c['std'][0])} / {_pct(c['std'][1])} "
-                     f"| {welch} | {p} | {ci} | {c.get('verdict', 'untested')} | {_mcnemar_cell(c)} "
+                     f"| {welch} | {p} | {p_holm} | {ci} | {c.get('verdict', 'untested')} | {_mcnemar_cell(c)} "
                      f"| {c.get('mcnemar', {}).get('verdict', '—')} | {100 * c['errors_removed']:.0f}% "
                      f"| {c['x_train_flops']:,.0f} | {c['x_train_seconds']:,.1f} |")
     return "\n".join(lines)

@@ -105,3 +105,10 @@ def test_spread_test_matches_the_f_distribution_by_hand():
     assert 0 < test["p_levene"] <= 1 and test["verdict"] == "not shown"
     wide = stats.spread_test([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], [0.0, 0.01, 0.02, 0.03, 0.04, 0.05])
     assert wide["verdict"] == "different"
+
+
+def test_holm_multiplies_in_order_and_keeps_the_order():
+    # 0.01 x 3 = 0.03; 0.03 x 2 = 0.06; 0.04 x 1 = 0.04, raised to 0.06 so the order of the raw p-values holds
+    assert stats.holm({"a": 0.01, "b": 0.04, "c": 0.03}) == pytest.approx({"a": 0.03, "b": 0.06, "c": 0.06})
+    assert stats.holm({"a": 0.6, "b": 0.9}) == {"a": 1.0, "b": 1.0}
+    assert stats.holm({}) == {}
