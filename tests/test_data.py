@@ -17,7 +17,10 @@ def write_idx(path, array, gz=True, magic=None):
     header = struct.pack(">HBB", 0, 0x08, array.ndim) if magic is None else magic
     header += b"".join(struct.pack(">I", d) for d in array.shape)
     payload = header + array.tobytes()
-    (gzip.open if gz else open)(path, "wb").write(payload)
+    # Closed before anyone reads it: since Python 3.12 GzipFile buffers writes, and an unclosed one
+    # leaves a truncated file until the garbage collector gets to it.
+    with (gzip.open if gz else open)(path, "wb") as f:
+        f.write(payload)
     return path
 
 

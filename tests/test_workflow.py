@@ -5,7 +5,7 @@
   every machine, whether or not they are installed);
 * zizmor, at its default persona: security findings (template injection, credentials left in
   the checkout, actions not pinned to a commit...). `--offline`: no GitHub API calls.
-All three are binaries in .venv/bin, next to sys.executable (pinned in requirements.txt).
+All three are binaries in .venv/bin, next to sys.executable (pinned in requirements-dev.txt).
 """
 import json
 import re
@@ -99,3 +99,20 @@ def test_zizmor_catches_an_action_pinned_by_tag(tmp_path):
     broken = broken_copy(tmp_path, r"actions/checkout@[0-9a-f]{40}", "actions/checkout@v7")
     result, found = zizmor(broken)
     assert result.returncode != 0 and "unpinned-uses" in found, result.stdout
+
+
+def test_the_book_workflow_deploys_from_main_with_the_least_permissions():
+    import yaml
+
+    book = yaml.safe_load((GITHUB / "workflows" / "book.yml").read_text())
+    jobs = book["jobs"]
+    assert book["permissions"] == {} and jobs["build"]["permissions"] == {"contents": "read"}
+    # only the deploy job may write to Pages and mint the OIDC token that deploy-pages needs
+    assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert jobs["deploy"]["needs"] == "build" and "refs/heads/main" in jobs["deploy"]["if"]
+    uses = [step.get("uses", "") for job in jobs.values() for step in job["steps"]]
+    for action in ("actions/upload-pages-artifact", "actions/deploy-pages"):
+        assert any(re.fullmatch(action + r"@[0-9a-f]{40}", u) for u in uses), f"{action} is not pinned to a SHA"
+    steps = jobs["build"]["steps"]
+    assert any(s.get("run") == "make book" for s in steps)
+    assert next(s for s in steps if "upload-pages-artifact" in s.get("uses", ""))["with"]["path"] == "_build/html"
