@@ -55,7 +55,7 @@ test: lint $(DEV_STAMP) $(if $(NO_NODE_NOTE),,$(MATHJAX))
 
 # ruff (rules in pyproject.toml); ruff reads the notebooks' code cells too.
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check dlkit tests benchmarks notebooks
+	$(BIN)/ruff check dlkit tests benchmarks notebooks book
 
 # Full mode: re-execute every notebook in place (outputs saved, results/*.json written) with a
 # cell progress bar and a wall time per notebook, then refresh the numbers in README.md and answers/.
