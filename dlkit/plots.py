@@ -27,7 +27,8 @@ def plot_history(histories: dict[str, list[dict]], keys=("train_loss", "val_acc"
 
 
 def plot_confusion(cm: torch.Tensor, class_names=None, ax=None, title: str = ""):
-    """Confusion matrix with counts; rows are the true class."""
+    """Confusion matrix with counts printed in the cells, shaded on a log scale (log1p) so that small
+    off-diagonal counts stay visible next to the diagonal; rows are the true class."""
     n = cm.shape[0]
     class_names = class_names or [str(i) for i in range(n)]
     if ax is None:
