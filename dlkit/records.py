@@ -45,6 +45,11 @@ def decode_predictions(digits: str) -> list[int]:
     return [int(ch) for ch in digits]
 
 
+def correct_per_image(digits: str, labels: list[int]) -> list[bool]:
+    """Which test images a recorded run got right: its stored predictions against the labels, in order."""
+    return [p == y for p, y in zip(decode_predictions(digits), labels, strict=True)]
+
+
 class RunStore:
     """One folder of run records (results/runs/<name>/, smoke runs under results/smoke/runs/<name>/)."""
 

@@ -113,3 +113,10 @@ def holm(p_values: dict[str, float]) -> dict[str, float]:
         running = max(running, min(1.0, (len(ordered) - i) * p))
         adjusted[name] = running
     return adjusted
+
+
+def add_holm(tests: dict[str, dict]) -> None:
+    """Adds `p_holm` to each Welch result in `tests` (name -> result) that has a p-value, the family being
+    all of them."""
+    for name, p_holm in holm({n: t["p"] for n, t in tests.items() if t["p"] is not None}).items():
+        tests[name]["p_holm"] = p_holm

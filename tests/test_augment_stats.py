@@ -112,3 +112,10 @@ def test_holm_multiplies_in_order_and_keeps_the_order():
     assert stats.holm({"a": 0.01, "b": 0.04, "c": 0.03}) == pytest.approx({"a": 0.03, "b": 0.06, "c": 0.06})
     assert stats.holm({"a": 0.6, "b": 0.9}) == {"a": 1.0, "b": 1.0}
     assert stats.holm({}) == {}
+
+
+def test_add_holm_adjusts_the_tests_that_have_a_p_value():
+    tests = {"a": {"p": 0.01}, "b": {"p": 0.04}, "c": {"p": None}}
+    stats.add_holm(tests)
+    assert tests["a"]["p_holm"] == pytest.approx(0.02) and tests["b"]["p_holm"] == pytest.approx(0.04)
+    assert "p_holm" not in tests["c"]

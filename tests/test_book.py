@@ -236,6 +236,7 @@ def find_browser():
     """BOOK_BROWSER, else a Chromium or Chrome on PATH, else Playwright's own download (if any)."""
     if os.environ.get("BOOK_BROWSER"):
         return os.environ["BOOK_BROWSER"]
+    # the Makefile's BROWSERS, in the same order (make's note and .ci/run's install look for the same names)
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
         if path := shutil.which(name):
             return path

@@ -66,3 +66,9 @@ def test_predictions_round_trip_as_digits():
     assert records.decode_predictions("7210414959") == preds
     with pytest.raises(ValueError):
         records.encode_predictions([10])
+
+
+def test_correct_per_image_pairs_predictions_with_labels():
+    assert records.correct_per_image("7210", [7, 2, 0, 0]) == [True, True, False, True]
+    with pytest.raises(ValueError):
+        records.correct_per_image("72", [7, 2, 1])      # a record of another test set is refused
