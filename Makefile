@@ -65,7 +65,7 @@ lint: $(DEV_STAMP)
 # Full mode: re-execute every notebook in place (outputs saved, results/*.json written) with a
 # cell progress bar and a wall time per notebook, then refresh the numbers in README.md and answers/.
 run: $(STAMP)
-	$(BIN)/python -m dlkit.run_notebooks $(NOTEBOOKS)
+	RECORD=1 $(BIN)/python -m dlkit.run_notebooks $(NOTEBOOKS)
 	$(MAKE) quotes
 
 # Rewrite the quoted numbers and generated tables from results/*.json.
@@ -91,8 +91,8 @@ lab: $(STAMP) $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/pipeline_speed.py
-	$(BIN)/python benchmarks/resnet_cpu_speed.py
+	RECORD=1 $(BIN)/python benchmarks/pipeline_speed.py
+	RECORD=1 $(BIN)/python benchmarks/resnet_cpu_speed.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -65,11 +65,18 @@ FIGURES_DIR = Path(__file__).resolve().parents[1] / "answers" / "figures"
 
 
 def save_figure(fig, name: str, dpi: int = 100) -> Path | None:
-    """Write answers/figures/<name>.png for the answers to embed; full runs only (smoke mode skips it)."""
+    """Write answers/figures/<name>.png for the answers to embed, when recording (`make run`, RECORD=1); a full
+    run without RECORD=1 writes results/scratch/figures/<name>.png instead, and smoke mode writes nothing."""
     if smoke_mode():
         return None
-    FIGURES_DIR.mkdir(parents=True, exist_ok=True)
-    path = FIGURES_DIR / f"{name}.png"
+    from .results import RESULTS_DIR, recording, require_committed_code
+    if recording():
+        require_committed_code()
+        folder = FIGURES_DIR
+    else:
+        folder = RESULTS_DIR / "scratch" / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     return path
 

@@ -1,6 +1,7 @@
 """Resumable training: every finished run is saved at once, keyed by everything that determines it.
 
-    store = RunStore("q4")                      # results/runs/q4/ (smoke runs: results/smoke/runs/q4/)
+    store = RunStore("q4")       # reads results/runs/q4/; writes there with RECORD=1 (`make run`), else into
+                                 # results/scratch/runs/q4/ (smoke runs: results/smoke/runs/q4/)
     record = store.run(spec, lambda: train_one(...))
 
 `spec` is a JSON-able dict of everything that decides the result (model, data and their md5s, seed,
@@ -8,7 +9,8 @@ epochs, optimiser, schedule, device, torch version ...). Its hash names the reco
 record exists is read back instead of trained; any change to the spec trains a new one. A record is
 written atomically when its run finishes, so an interrupted notebook loses at most the run in
 progress, and re-running it trains only what is missing. FRESH=1 ignores (and overwrites) the
-existing records: a fresh start.
+existing records: a fresh start. Each record also names the commit, CPU or GPU, torch and Python that
+made it (`made_by`); a recording run refuses to start from uncommitted code (results.require_committed_code).
 """
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .results import RESULTS_DIR, ResultsError, read_json, write_json_atomic
+from . import results
+from .results import ResultsError, read_json, write_json_atomic
 from .train import env_choice, smoke_mode
 
 
@@ -55,13 +58,22 @@ class RunStore:
 
     def __init__(self, name: str, smoke: bool | None = None, fresh: bool | None = None):
         smoke = smoke_mode() if smoke is None else smoke
-        self.folder = (RESULTS_DIR / "smoke" if smoke else RESULTS_DIR) / "runs" / name
+        self.folder = results.output_root(smoke) / "runs" / name          # where new records are written
+        # a full run that does not record (results/scratch/) also reuses the committed records
+        self.committed = None if smoke else results.RESULTS_DIR / "runs" / name
         self.fresh = fresh_start() if fresh is None else fresh
         self.trained, self.reused = 0, 0
 
-    def path(self, spec: dict) -> Path:
+    @staticmethod
+    def file_name(spec: dict) -> str:
         label = "_".join(str(spec[k]) for k in ("model", "dataset", "seed") if k in spec).replace(" ", "")
-        return self.folder / f"{label}_{spec_key(spec)}.json"
+        return f"{label}_{spec_key(spec)}.json"
+
+    def path(self, spec: dict) -> Path:
+        """Where `spec`'s record is: the first folder that has it, else where it will be written."""
+        name = self.file_name(spec)
+        folders = [self.folder] + ([self.committed] if self.committed and self.committed != self.folder else [])
+        return next((f / name for f in folders if (f / name).exists()), self.folder / name)
 
     def run(self, spec: dict, train: Callable[[], dict]) -> dict:
         """The record of `spec`'s run: read back if it was saved before, else trained now and saved."""
@@ -75,15 +87,18 @@ class RunStore:
             self.reused += 1
             print(f"reused {path.name}")
             return saved["result"]
+        path = self.folder / self.file_name(spec)
         result = train()
+        made_by = {key: value for key, value in results.environment(spec.get("device", "cpu")).items()
+                   if key in ("git_commit", "device_name", "cpu_model", "torch", "python", "threads")}
         write_json_atomic(path, {"spec": spec, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                 "result": result}, indent=None)
+                                 "made_by": made_by, "result": result}, indent=None)
         self.trained += 1
         print(f"saved {path.name}")
         return result
 
     def report(self) -> str:
-        where = self.folder.relative_to(RESULTS_DIR.parent) if RESULTS_DIR.parent in self.folder.parents \
-            else self.folder
+        root = results.RESULTS_DIR.parent
+        where = self.folder.relative_to(root) if root in self.folder.parents else self.folder
         return (f"{self.trained} runs trained, {self.reused} reused from {where}"
                 + (" (FRESH=1: saved runs ignored)" if self.fresh else ""))

@@ -5,6 +5,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,16 +13,33 @@ from pathlib import Path
 import torch
 
 from .data import REPO_ROOT
-from .train import smoke_mode
+from .train import env_choice, smoke_mode
 
 # $RESULTS_DIR moves every results file and run record elsewhere (the tests use a temporary folder).
 RESULTS_DIR = Path(os.environ.get("RESULTS_DIR") or REPO_ROOT / "results")
 
 
-def results_path(name: str, smoke: bool | None = None) -> Path:
-    """Full runs write results/<name>.json; smoke runs results/smoke/<name>.json (git-ignored)."""
+def recording() -> bool:
+    """RECORD=1 (set by `make run`): a full run writes the committed evidence (results/, answers/figures/).
+    Unset or 0: it writes into results/scratch/ (git-ignored), so exploring never overwrites the evidence."""
+    return env_choice("RECORD", ("0", "1")) == "1"
+
+
+def output_root(smoke: bool | None = None) -> Path:
+    """Where this run writes: results/smoke/ (smoke mode), results/ (full mode with RECORD=1, from a
+    committed tree) or results/scratch/ (full mode without RECORD=1). All but results/ are git-ignored."""
     smoke = smoke_mode() if smoke is None else smoke
-    return (RESULTS_DIR / "smoke" if smoke else RESULTS_DIR) / f"{name}.json"
+    if smoke:
+        return RESULTS_DIR / "smoke"
+    if recording():
+        require_committed_code()
+        return RESULTS_DIR
+    return RESULTS_DIR / "scratch"
+
+
+def results_path(name: str, smoke: bool | None = None) -> Path:
+    """The file this run writes for `name`: <output_root>/<name>.json."""
+    return output_root(smoke) / f"{name}.json"
 
 
 def _git_commit() -> str | None:
@@ -39,6 +57,26 @@ def _git_commit() -> str | None:
 
 # taken when a notebook imports this module, i.e. the code the run started with
 GIT_COMMIT_AT_START = _git_commit()
+
+
+class DirtyTreeError(RuntimeError):
+    """A run that would write committed evidence started from code that is not committed."""
+
+
+def require_committed_code() -> None:
+    """Evidence names the commit that made it: a recording run from a modified tree (or from outside a git
+    checkout) is refused, unless ALLOW_DIRTY=1, which records the '+dirty' (or unknown) commit and says so."""
+    commit = GIT_COMMIT_AT_START
+    if commit and not commit.endswith("+dirty"):
+        return
+    problem = (f"the code has uncommitted changes ({commit})" if commit else
+               f"{REPO_ROOT} is not a git checkout, so no commit can be named")
+    if env_choice("ALLOW_DIRTY", ("0", "1")) == "1":
+        print(f"WARNING: recording evidence although {problem} (ALLOW_DIRTY=1); the records say so",
+              file=sys.stderr, flush=True)
+        return
+    raise DirtyTreeError(f"RECORD=1 refuses to write results/: {problem}. Commit first (git commit -a), "
+                         "run without RECORD=1 (writes results/scratch/), or set ALLOW_DIRTY=1 to record anyway")
 
 
 def cpuinfo(field: str) -> str | None:
@@ -99,7 +137,18 @@ class ResultsError(RuntimeError):
 
 
 def read_results(name: str, smoke: bool = False) -> dict:
-    return read_json(results_path(name, smoke))
+    """results/smoke/<name>.json in smoke mode; else this run's own output if it wrote one (results/scratch/
+    when not recording), or the committed results/<name>.json."""
+    if smoke:
+        return read_json(RESULTS_DIR / "smoke" / f"{name}.json")
+    for folder in (RESULTS_DIR / "scratch", RESULTS_DIR) if not recording() else (RESULTS_DIR,):
+        if (folder / f"{name}.json").exists():
+            return read_json(folder / f"{name}.json")
+    return read_json(RESULTS_DIR / f"{name}.json")
+
+
+def committed_results_path(name: str) -> Path:
+    return RESULTS_DIR / f"{name}.json"
 
 
 def read_json(path: Path) -> dict:

@@ -125,9 +125,9 @@ def q4_targets_table(record: dict) -> str:
 
 
 def _q4_or_none(profile: str) -> dict | None:
-    from .results import results_path
-    name = Q4_FILE.format(profile)
-    return read_results(name) if results_path(name, smoke=False).exists() else None
+    from .results import committed_results_path, read_json
+    path = committed_results_path(Q4_FILE.format(profile))
+    return read_json(path) if path.exists() else None
 
 
 # Generated tables, by the names that `<!--table:NAME:ARG-->` markers in README.md and answers/ use.

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from dlkit import records
+from dlkit import records, results
 from dlkit.results import ResultsError
 
 SPEC = {"model": "LeNet-5", "dataset": "MNIST", "seed": 0, "epochs": 5, "hidden": (128, 64)}
@@ -72,3 +72,38 @@ def test_correct_per_image_pairs_predictions_with_labels():
     assert records.correct_per_image("7210", [7, 2, 0, 0]) == [True, True, False, True]
     with pytest.raises(ValueError):
         records.correct_per_image("72", [7, 2, 1])      # a record of another test set is refused
+
+
+def test_exploring_writes_scratch_and_reuses_the_committed_records(tmp_path, monkeypatch):
+    """A full run without RECORD=1 (a Run All in Jupyter) reads the committed records but writes only into
+    results/scratch/; with RECORD=1 it writes results/runs/, and each record names the code that made it."""
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(results, "GIT_COMMIT_AT_START", "abc1234")
+    monkeypatch.setenv("RECORD", "1")
+    recorder = records.RunStore("q", smoke=False, fresh=False)
+    assert recorder.folder == tmp_path / "runs" / "q"
+    recorder.run(SPEC, lambda: {"acc": 1})
+    saved = json.loads(next(recorder.folder.glob("*.json")).read_text())
+    assert saved["made_by"]["git_commit"] == "abc1234" and saved["made_by"]["torch"]
+    monkeypatch.delenv("RECORD")
+    explorer = records.RunStore("q", smoke=False, fresh=False)
+    assert explorer.folder == tmp_path / "scratch" / "runs" / "q"
+    assert explorer.run(SPEC, lambda: {"acc": 2}) == {"acc": 1}          # the committed record, reused
+    explorer.run({**SPEC, "seed": 1}, lambda: {"acc": 3})                 # a new run goes to scratch only
+    assert len(list(explorer.folder.glob("*.json"))) == 1 and len(list(recorder.folder.glob("*.json"))) == 1
+
+
+@pytest.mark.parametrize("commit", ["abc1234+dirty", None])
+def test_recording_from_uncommitted_code_is_refused(tmp_path, monkeypatch, commit):
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(results, "GIT_COMMIT_AT_START", commit)
+    monkeypatch.setenv("RECORD", "1")
+    with pytest.raises(results.DirtyTreeError, match="RECORD=1 refuses"):
+        records.RunStore("q", smoke=False)
+    with pytest.raises(results.DirtyTreeError):
+        results.results_path("q1_cross_entropy_vs_mse")
+    monkeypatch.setenv("ALLOW_DIRTY", "1")                                 # loud, but allowed
+    assert records.RunStore("q", smoke=False).folder == tmp_path / "runs" / "q"
+    monkeypatch.delenv("RECORD")
+    monkeypatch.delenv("ALLOW_DIRTY")
+    assert results.results_path("q1", smoke=False) == tmp_path / "scratch" / "q1.json"   # exploring: no check
