@@ -26,19 +26,38 @@ def plot_history(histories: dict[str, list[dict]], keys=("train_loss", "val_acc"
     return axes
 
 
-def plot_confusion(cm: torch.Tensor, class_names=None, ax=None, title: str = ""):
-    """Confusion matrix with counts printed in the cells, shaded on a log scale (log1p) so that small
-    off-diagonal counts stay visible next to the diagonal; rows are the true class."""
+def plot_confusion(cm: torch.Tensor, class_names=None, ax=None, title: str = "", colorbar: bool = False,
+                   count_label: str = "test images"):
+    """Confusion matrix with counts printed in the cells, shaded on a log scale so that small off-diagonal
+    counts stay visible next to the diagonal; rows are the true class.
+
+    `cm` may hold mean counts (e.g. per seed, averaged over seeds): cells are labelled rounded to whole
+    images, a cell that rounds to 0 is shaded but not labelled, and a cell of exactly 0 stays white.
+    `colorbar=True` adds a colour bar in counts (`count_label`) on its log scale.
+    """
+    from matplotlib.colors import LogNorm
+
     n = cm.shape[0]
     class_names = class_names or [str(i) for i in range(n)]
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.5))
-    ax.imshow(cm.log1p(), cmap="Blues")
+    values = cm.double()
+    if colorbar:
+        positive = values[values > 0]
+        norm = LogNorm(vmin=min(0.3, positive.min().item()), vmax=max(1.0, positive.max().item()))
+        shown = values.masked_fill(values <= 0, float("nan")).numpy()  # exact zeros: white
+        image = ax.imshow(shown, cmap="Blues", norm=norm)
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03, label=f"{count_label} (log scale)")
+        dark = [[norm(v) > 0.6 for v in row] for row in values.tolist()]
+    else:
+        image = ax.imshow(values.log1p().numpy(), cmap="Blues")
+        dark = [[i == j for j in range(n)] for i in range(n)]
     for i in range(n):
         for j in range(n):
-            if cm[i, j]:
-                ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=6,
-                        color="white" if i == j else "black")
+            count = round(values[i, j].item())
+            if count:
+                ax.text(j, i, f"{count:d}", ha="center", va="center", fontsize=7 if count < 1000 else 6,
+                        color="white" if dark[i][j] else "black")
     ax.set(xticks=range(n), yticks=range(n), xlabel="predicted", ylabel="true", title=title)
     ax.set_xticklabels(class_names, rotation=90, fontsize=7)
     ax.set_yticklabels(class_names, fontsize=7)
@@ -102,20 +121,39 @@ COLOURS = {
     "cosine only": "tab:olive", "double softmax": "tab:pink",
 }
 MODEL_COLOURS = {m: COLOURS[m] for m in ("LeNet-5", "ResNet-18")}
-PROFILE_MARKERS = {"cpu": "o", "gpu": "s"}
+DEVICE_MARKERS = ("o", "^", "s", "D", "v", "P")   # one per training device, in the order they are met
+
+
+def short_device(name: str) -> str:
+    """'Intel(R) Xeon(R) Processor @ 2.50GHz' -> 'Intel Xeon': a device name short enough for a legend."""
+    for noise in ("(R)", "(TM)", " Processor", " CPU"):
+        name = name.replace(noise, "")
+    return " ".join(name.split("@")[0].split())
+
+
+def row_devices(record: dict, row: dict) -> str:
+    """The devices that trained a summary row's runs, from the run records (`row["devices"]`); results files
+    written before rows named their devices fall back to the profile's training devices."""
+    devices = row.get("devices") or record.get("profile_cost", {}).get("devices") or ["unknown device"]
+    return " + ".join(short_device(d) for d in devices)
 
 
 def plot_cost(records: dict[str, dict], smoke: bool = False):
     """Q4's cost picture: test accuracy (mean ± 1 std over seeds) against training time and training FLOPs.
 
-    `records` maps a profile name ("cpu", "gpu") to its results JSON. One row per dataset. Colour is
-    the model, marker the profile, each point is labelled with its epochs, and a dashed line joins the
-    accuracy-for-cost frontier of each panel. One legend for the figure; the devices and what the error
-    bars are go in a footnote. A smoke run's figure says so in its title.
+    `records` maps a profile name ("cpu", "gpu") to its results JSON. One row per dataset. Colour is the
+    model and the marker is the device that trained the runs, read from the run records (never the machine
+    drawing the figure); each point is labelled with its epochs (and its profile, when several are drawn).
+    The dashed line joins the accuracy-for-cost frontier: always on the FLOPs panels, which do not depend on
+    the device, and on the time panels only when one device trained every point (times from different
+    devices do not compare). One legend for the figure; a footnote says what the error bars are and that the
+    times are the training devices'. A smoke run's figure says so in its title.
     """
     from matplotlib.lines import Line2D
 
     datasets = list(next(iter(records.values()))["config"]["datasets"]) if records else []
+    devices = list(dict.fromkeys(row_devices(r, s) for r in records.values() for s in r["summary"]))
+    marker = {d: DEVICE_MARKERS[i % len(DEVICE_MARKERS)] for i, d in enumerate(devices)}
     fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.8 * len(datasets)), squeeze=False)
     for row, dataset in zip(axes, datasets):
         for column, (ax, cost_key) in enumerate(zip(row, ("train_seconds", "train_flops"))):
@@ -123,27 +161,29 @@ def plot_cost(records: dict[str, dict], smoke: bool = False):
             for profile, record in records.items():
                 for s in (s for s in record["summary"] if s["dataset"] == dataset):
                     x, y = s[cost_key], 100 * s["test_accuracy_mean"]
-                    ax.errorbar(x, y, yerr=100 * (s["test_accuracy_std"] or 0), fmt=PROFILE_MARKERS.get(profile, "D"),
+                    ax.errorbar(x, y, yerr=100 * (s["test_accuracy_std"] or 0), fmt=marker[row_devices(record, s)],
                                 color=MODEL_COLOURS.get(s["model"], "grey"), capsize=3, ms=7)
-                    ax.annotate(f"{s['epochs']} ep.", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8)
+                    label = f"{s['epochs']} ep." + (f", {profile}" if len(records) > 1 else "")
+                    ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8)
                     points.append((x, y))
-            front = pareto_front(points)
-            ax.step(*zip(*front), where="post", ls="--", lw=1, color="grey", zorder=0)
+            if column == 1 or len(devices) == 1:
+                front = pareto_front(points)
+                ax.step(*zip(*front), where="post", ls="--", lw=1, color="grey", zorder=0)
             ax.set(xscale="log", ylabel="test accuracy (%)", title=dataset,
-                   xlabel=("training time per run, s (log)" if column == 0 else "training FLOPs per run (log)"))
+                   xlabel=("training time per run, s (log), on its device" if column == 0
+                           else "training FLOPs per run (log)"))
             ax.margins(x=0.25, y=0.2)
             ax.grid(alpha=0.3, which="both")
     handles = ([Line2D([], [], color=c, marker="o", ls="", label=m) for m, c in MODEL_COLOURS.items()]
-               + [Line2D([], [], color="black", marker=PROFILE_MARKERS.get(p, "D"), ls="", mfc="none",
-                         label=f"{p} profile") for p in records]
+               + [Line2D([], [], color="black", marker=marker[d], ls="", label=f"trained on {d}") for d in devices]
                + [Line2D([], [], color="grey", ls="--", label="frontier")])
-    fig.legend(handles=handles, loc="upper center", ncol=len(handles), frameon=False,
-               bbox_to_anchor=(0.5, 1.0))
-    devices = "; ".join(f"{p}: {r['environment']['device_name'] or r['environment']['device']}"
-                        for p, r in records.items())
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, 1.0))
     seeds = sorted({s["seeds"] for r in records.values() for s in r["summary"]})
-    fig.text(0.5, 0.0, f"error bars: ±1 standard deviation over seeds (n = {', '.join(map(str, seeds))}); "
-             f"time measured on each profile's device ({devices})", ha="center", fontsize=8)
+    note = (f"error bars: ±1 standard deviation over seeds (n = {', '.join(map(str, seeds))}); training time as "
+            "measured on the device that trained each run (its record)")
+    if len(devices) > 1:
+        note += "; times from different devices do not compare, so the time panels draw no frontier"
+    fig.text(0.5, 0.0, note, ha="center", fontsize=8)
     if smoke:
         fig.suptitle("SMOKE RUN: tiny subsets, 1-3 epochs; checks the code, not results", y=1.04, color="tab:red")
     fig.tight_layout(rect=(0, 0.02, 1, 0.96))

@@ -1,5 +1,7 @@
-"""How sure is a gap between two models? Welch's t-test over per-seed scores, and McNemar's paired test
-over per-image predictions, with SciPy.
+"""How sure is a gap between two models? Welch's t-test over per-seed scores, a per-image paired test that
+needs no pairing of seeds (`per_image_test`), and McNemar's paired test over per-image predictions (for one
+pair of runs, for seed i against seed i, or for every pairing of seeds: `mcnemar_all_pairs`), with SciPy;
+Holm's adjustment for a family of tests.
 
 `welch(a, b)` tests mean(b) - mean(a) with `scipy.stats.ttest_ind(b, a, equal_var=False)`
 (unequal variances, Welch-Satterthwaite degrees of freedom) and reports the gap's 95%
@@ -120,3 +122,50 @@ def add_holm(tests: dict[str, dict]) -> None:
     all of them."""
     for name, p_holm in holm({n: t["p"] for n, t in tests.items() if t["p"] is not None}).items():
         tests[name]["p_holm"] = p_holm
+
+
+def per_image_test(runs_a: list[list[bool]], runs_b: list[list[bool]], confidence: float = CONFIDENCE) -> dict:
+    """A paired test over the test images that needs no pairing of runs: is b more accurate than a on these
+    images, for these trained runs?
+
+    `runs_a` and `runs_b` hold, per run (seed), which test images it got right, in the same image order. Each
+    image gets each side's mean correctness over its runs (0, 1/3, 2/3 or 1 with three seeds), and the
+    difference d = mean_b - mean_a is tested with a paired t-test over the images
+    (`scipy.stats.ttest_rel`); mean(d) is exactly the gap in mean accuracy. With thousands of images the
+    t-test's normal approximation holds although d takes few values, and it gives an interval in the same
+    points as Welch's. It treats the test images as a sample and the trained runs as fixed: it measures the
+    luck of which images are in the test set, not the luck of the training seeds (that is Welch's question).
+    Verdict as in `welch`: read off the interval; "untested" when d never varies.
+    """
+    n = len(runs_a[0]) if runs_a else 0
+    if not runs_a or not runs_b or any(len(r) != n for r in (*runs_a, *runs_b)):
+        raise ValueError("per-image test needs runs scored on the same images")
+    mean_a = [sum(col) / len(runs_a) for col in zip(*runs_a)]
+    mean_b = [sum(col) / len(runs_b) for col in zip(*runs_b)]
+    diffs = [b - a for a, b in zip(mean_a, mean_b)]
+    out = {"n_images": n, "runs": [len(runs_a), len(runs_b)], "gap": statistics.fmean(diffs),
+           "images_b_better": sum(1 for d in diffs if d > 0), "images_a_better": sum(1 for d in diffs if d < 0),
+           "t": None, "df": None, "p": None, "confidence": confidence, "ci": None, "verdict": "untested"}
+    if n < 2 or min(diffs) == max(diffs):
+        return out
+    result = scipy_stats.ttest_rel(mean_b, mean_a)
+    interval = result.confidence_interval(confidence)
+    ci = [float(interval.low), float(interval.high)]
+    return {**out, "t": float(result.statistic), "df": float(result.df), "p": float(result.pvalue), "ci": ci,
+            "verdict": verdict(*ci)}
+
+
+def mcnemar_all_pairs(runs_a: list[list[bool]], runs_b: list[list[bool]], alpha: float = 1 - CONFIDENCE) -> dict:
+    """McNemar's test for every pairing of a run of a with a run of b (3 x 3 = 9 pairs with three seeds a side),
+    not only seed i with seed i, which is one arbitrary pairing of many. Each pair keeps its run indices
+    (`runs`: [i, j]). The summary counts the pairs significant at `alpha` (uncorrected) and in which direction,
+    and the range of discordant images (one run right, the other wrong). The nine tests share runs, so they
+    are not independent: the count describes how much the verdict depends on the pairing; it is not a test."""
+    pairs = [{**mcnemar(a, b, alpha), "runs": [i, j]} for i, a in enumerate(runs_a) for j, b in enumerate(runs_b)]
+    discordant = [t["a_only"] + t["b_only"] for t in pairs]
+    return {"pairs": pairs, "n_pairs": len(pairs),
+            "significant": sum(t["verdict"] != "within noise" for t in pairs),
+            "ahead": sum(t["verdict"] == "ahead" for t in pairs),
+            "behind": sum(t["verdict"] == "behind" for t in pairs),
+            "discordant": {"min": min(discordant), "max": max(discordant), "mean": statistics.fmean(discordant)},
+            "p_max": max(t["p"] for t in pairs)}

@@ -35,45 +35,118 @@ def _pm(mean: float, std: float | None) -> str:
     return _pct(mean) + ("" if std is None else f" ± {_pct(std)}")
 
 
-def q4_results_table(summary: list[dict], device: str) -> str:
+def _devices(s: dict) -> str:
+    from .plots import short_device
+    return " + ".join(short_device(d) for d in s.get("devices") or ["—"])
+
+
+def q4_results_table(summary: list[dict], inference_device: str) -> str:
+    """Every model and budget: accuracy, size, cost. Training times are those of the device that trained the
+    runs (named from their records); inference was measured on `inference_device`, the machine that ran the
+    notebook."""
     lines = ["| dataset | model | epochs | seeds | test accuracy % (mean ± std) | parameters | forward MFLOPs / image "
-             f"| training TFLOPs | training s / epoch ({device}) | training min ({device}) "
-             f"| inference images / s ({device}) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| training TFLOPs | trained on | training s / epoch | training min "
+             f"| inference images / s ({inference_device}) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for s in summary:
         lines.append(f"| {s['dataset']} | {s['model']} | {s['epochs']} | {s['seeds']} "
                      f"| {_pm(s['test_accuracy_mean'], s['test_accuracy_std'])} | {s['params']:,} "
-                     f"| {s['flops_per_image'] / 1e6:.2f} | {s['train_flops'] / 1e12:,.1f} "
+                     f"| {s['flops_per_image'] / 1e6:.2f} | {s['train_flops'] / 1e12:,.1f} | {_devices(s)} "
                      f"| {s['seconds_per_epoch']:.1f} | {s['train_seconds'] / 60:.1f} "
                      f"| {s['inference_images_per_s']:,.0f} |")
     return "\n".join(lines)
 
 
-def _mcnemar_cell(c: dict) -> str:
-    """Per seed pair: images only the challenger gets right / only the baseline gets right, and that pair's p."""
-    m = c.get("mcnemar")
-    if not m:
-        return "—"
-    return ", ".join(f"{t['b_only']}/{t['a_only']} (p {t['p']:.2g})" for t in m["pairs"])
+SMOKE_VERDICT = "— (smoke run: no verdict)"
 
 
-def q4_comparison_table(comparisons: list[dict]) -> str:
+def _verdict(test: dict, smoke: bool) -> str:
+    return SMOKE_VERDICT if smoke else test.get("verdict", "untested")
+
+
+def _p(test: dict, key: str = "p") -> str:
+    return "—" if test.get(key) is None else f"{test[key]:.2g}"
+
+
+def _ci(test: dict) -> str:
+    ci = test.get("ci")
+    return "—" if ci is None else f"{100 * ci[0]:+.2f} to {100 * ci[1]:+.2f}"
+
+
+def _pair(c: dict) -> str:
+    base, chal = c["baseline"], c["challenger"]
+    return f"{chal['model']} ({chal['epochs']} ep.) vs {base['model']} ({base['epochs']} ep.)"
+
+
+def q4_comparison_table(comparisons: list[dict], smoke: bool = False) -> str:
+    """Welch's test over seeds for every comparison, with Holm's adjustment over all of them, and the cost
+    ratios. A smoke run shows no verdict: its numbers check the code only."""
     lines = ["| dataset | challenger vs baseline | gap (points) | std, baseline / challenger (points) "
              "| Welch t (df) | p (two-sided) | p, Holm-adjusted | 95% CI of the gap (points) | Welch verdict "
-             "| McNemar per seed pair: only challenger / only baseline right | McNemar verdict "
              "| baseline errors removed | × training FLOPs | × training time |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|"]
+             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for c in comparisons:
-        base, chal = c["baseline"], c["challenger"]
         welch = "— (one seed)" if c["t"] is None else f"{c['t']:.1f} ({c['df']:.1f})"
-        p = "—" if c["p"] is None else f"{c['p']:.2g}"
-        p_holm = "—" if c.get("p_holm") is None else f"{c['p_holm']:.2g}"
-        ci = "—" if c.get("ci") is None else f"{100 * c['ci'][0]:+.2f} to {100 * c['ci'][1]:+.2f}"
-        lines.append(f"| {c['dataset']} | {chal['model']} ({chal['epochs']} ep.) vs {base['model']} "
-                     f"({base['epochs']} ep.) | {100 * c['gap']:+.2f} | {_pct(c['std'][0])} / {_pct(c['std'][1])} "
-                     f"| {welch} | {p} | {p_holm} | {ci} | {c.get('verdict', 'untested')} | {_mcnemar_cell(c)} "
-                     f"| {c.get('mcnemar', {}).get('verdict', '—')} | {100 * c['errors_removed']:.0f}% "
-                     f"| {c['x_train_flops']:,.0f} | {c['x_train_seconds']:,.1f} |")
+        time = ("— (different devices)" if c.get("x_train_seconds") is None
+                else f"{c['x_train_seconds']:,.1f}")
+        lines.append(f"| {c['dataset']} | {_pair(c)} | {100 * c['gap']:+.2f} "
+                     f"| {_pct(c['std'][0])} / {_pct(c['std'][1])} | {welch} | {_p(c)} | {_p(c, 'p_holm')} "
+                     f"| {_ci(c)} | {_verdict(c, smoke)} "
+                     f"| {100 * c['errors_removed']:.0f}% | {c['x_train_flops']:,.0f} | {time} |")
+    return "\n".join(lines)
+
+
+def q4_per_image_table(comparisons: list[dict], smoke: bool = False) -> str:
+    """The pairing-free per-image test for every comparison (Holm over its own family), with the count of
+    significant McNemar tests among all seed pairings and the range of discordant images per pairing."""
+    lines = ["| dataset | challenger vs baseline | gap (points) | images better for challenger / baseline "
+             "| paired t (df) | p | p, Holm-adjusted | 95% CI (points) | per-image verdict "
+             "| McNemar: pairs significant (after Holm) | images one run of the pair gets right, the other wrong |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
+    for c in comparisons:
+        t, m = c["per_image"], c["mcnemar"]
+        paired = "—" if t["t"] is None else f"{t['t']:.1f} ({t['df']:,.0f})"
+        d = m["discordant"]
+        holm = "" if m.get("significant_after_holm") is None else f" ({m['significant_after_holm']})"
+        lines.append(f"| {c['dataset']} | {_pair(c)} | {100 * t['gap']:+.2f} "
+                     f"| {t['images_b_better']:,} / {t['images_a_better']:,} | {paired} | {_p(t)} "
+                     f"| {_p(t, 'p_holm')} | {_ci(t)} | {_verdict(t, smoke)} "
+                     f"| {m['significant']} of {m['n_pairs']}{holm} | {d['min']:,}–{d['max']:,} |")
+    return "\n".join(lines)
+
+
+def q4_mcnemar_pairs_table(comparisons: list[dict]) -> str:
+    """Every McNemar test: each run of the baseline against each run of the challenger (seed i × seed j), as
+    images only the challenger / only the baseline gets right, with the pair's p-value."""
+    lines = ["| dataset | challenger vs baseline | per pair (baseline seed × challenger seed): only challenger / "
+             "only baseline right (p) |", "|---|---|---|"]
+    for c in comparisons:
+        cells = ", ".join(f"{t['runs'][0]}×{t['runs'][1]}: {t['b_only']}/{t['a_only']} ({t['p']:.2g})"
+                          for t in c["mcnemar"]["pairs"])
+        lines.append(f"| {c['dataset']} | {_pair(c)} | {cells} |")
+    return "\n".join(lines)
+
+
+def q4_headline_table(record: dict) -> str:
+    """The small table of the answer: each model and budget's test accuracy on both datasets and its cost
+    (training FLOPs per run; training minutes per run on the device named by the run records)."""
+    summary = record["summary"]
+    datasets = record["config"]["datasets"]
+    groups = list(dict.fromkeys((s["model"], s["epochs"]) for s in summary))
+    cheapest = min(s["train_flops"] for s in summary if s["dataset"] == datasets[0])
+    names = {"FashionMNIST": "Fashion-MNIST"}
+    lines = ["| model | epochs | " + " | ".join(f"{names.get(d, d)} test accuracy %" for d in datasets)
+             + " | training FLOPs (× cheapest) | training min per run | trained on |",
+             "|---|---:|" + "---:|" * len(datasets) + "---:|---:|---|"]
+    for model, epochs in groups:
+        rows = [s for s in summary if (s["model"], s["epochs"]) == (model, epochs)]
+        by_dataset = {s["dataset"]: s for s in rows}
+        accuracy = " | ".join(_pm(by_dataset[d]["test_accuracy_mean"], by_dataset[d]["test_accuracy_std"])
+                              for d in datasets)
+        minutes = sum(s["train_seconds"] for s in rows) / len(rows) / 60
+        devices = " + ".join(dict.fromkeys(_devices(s) for s in rows))
+        lines.append(f"| {model} | {epochs} | {accuracy} | {rows[0]['train_flops'] / cheapest:,.0f} "
+                     f"| {minutes:,.1f} | {devices} |")
     return "\n".join(lines)
 
 
@@ -139,11 +212,24 @@ def _q4(profile: str, render) -> str:
 
 
 def q4_results(profile: str) -> str:
-    return _q4(profile, lambda r: q4_results_table(r["summary"], r["environment"]["device"]))
+    return _q4(profile, lambda r: q4_results_table(r["summary"], r["environment"]["device_name"]
+                                                   or r["environment"]["device"]))
 
 
 def q4_comparison(profile: str) -> str:
     return _q4(profile, lambda r: q4_comparison_table(r["comparisons"]))
+
+
+def q4_per_image(profile: str) -> str:
+    return _q4(profile, lambda r: q4_per_image_table(r["comparisons"]))
+
+
+def q4_mcnemar_pairs(profile: str) -> str:
+    return _q4(profile, lambda r: q4_mcnemar_pairs_table(r["comparisons"]))
+
+
+def q4_headline(profile: str) -> str:
+    return _q4(profile, q4_headline_table)
 
 
 def q4_targets(profile: str) -> str:

@@ -119,3 +119,79 @@ def test_add_holm_adjusts_the_tests_that_have_a_p_value():
     stats.add_holm(tests)
     assert tests["a"]["p_holm"] == pytest.approx(0.02) and tests["b"]["p_holm"] == pytest.approx(0.04)
     assert "p_holm" not in tests["c"]
+
+
+# --- the pairing-free per-image test and McNemar over every pairing of seeds (Q4) ---------------------------
+
+# Six test images, two runs a side. Per image, mean correctness: a = 1, .5, 0, .5, 1, 1 and b = 1, 1, .5, .5, 1, 1,
+# so d = b - a = 0, .5, .5, 0, 0, 0: mean 1/6 (the gap in mean accuracy, 5/6 - 2/3), variance 1/15 (n - 1 = 5),
+# t = (1/6) / sqrt(1/15 / 6) = sqrt(2.5) on 5 df, whose two-sided p lies between the t table's 0.20 (t = 1.476)
+# and 0.10 (t = 2.015); the 95% interval is 1/6 ± 2.571 * sqrt(1/90).
+RUNS_A = [[True, True, False, False, True, True], [True, False, False, True, True, True]]
+RUNS_B = [[True, True, True, False, True, True], [True, True, False, True, True, True]]
+
+
+def check_per_image_test(per_image_test) -> None:
+    """The checks a per-image test must pass: the hand computation above, and no dependence on the order (the
+    pairing) of the runs."""
+    out = per_image_test(RUNS_A, RUNS_B)
+    assert out["gap"] == pytest.approx(1 / 6) and out["df"] == pytest.approx(5)
+    assert out["t"] == pytest.approx(math.sqrt(2.5))
+    assert 0.10 < out["p"] < 0.20
+    assert out["ci"] == pytest.approx([1 / 6 - 2.5706 * math.sqrt(1 / 90), 1 / 6 + 2.5706 * math.sqrt(1 / 90)],
+                                      abs=1e-4)
+    assert out["verdict"] == "within noise"
+    assert (out["images_b_better"], out["images_a_better"]) == (2, 0)
+    for a, b in [(RUNS_A[::-1], RUNS_B), (RUNS_A, RUNS_B[::-1])]:          # any pairing of seeds: the same test
+        assert per_image_test(a, b) == out
+    assert per_image_test(RUNS_B, RUNS_A)["gap"] == pytest.approx(-1 / 6)
+
+
+def test_per_image_test_matches_the_hand_computation_and_ignores_the_pairing():
+    check_per_image_test(stats.per_image_test)
+
+
+def test_the_per_image_check_catches_broken_copies():
+    """A broken test fails the check: one that pairs seed i with seed i (pairwise differences, then a t-test
+    over all of them), one that treats the two sides as independent samples, one that ignores all but the
+    first run of each side."""
+    from scipy import stats as scipy_stats
+
+    def paired_by_index(runs_a, runs_b):
+        diffs_b = [float(y) for run in runs_b for y in run]
+        diffs_a = [float(x) for run in runs_a for x in run]
+        r = scipy_stats.ttest_rel(diffs_b, diffs_a)
+        return {**stats.per_image_test(runs_a, runs_b), "t": float(r.statistic), "df": float(r.df)}
+
+    def independent(runs_a, runs_b):
+        out = stats.per_image_test(runs_a, runs_b)
+        mean_a, mean_b = ([sum(c) / len(runs) for c in zip(*runs)] for runs in (runs_a, runs_b))
+        return {**out, "t": float(scipy_stats.ttest_ind(mean_b, mean_a).statistic)}
+
+    def first_runs_only(runs_a, runs_b):
+        return stats.per_image_test(runs_a[:1], runs_b[:1])
+
+    for broken in (paired_by_index, independent, first_runs_only):
+        with pytest.raises(AssertionError):
+            check_per_image_test(broken)
+
+
+def test_per_image_test_without_any_difference_is_untested():
+    out = stats.per_image_test(RUNS_A, RUNS_A)
+    assert out["gap"] == 0 and out["p"] is None and out["verdict"] == "untested"
+    with pytest.raises(ValueError, match="same images"):
+        stats.per_image_test(RUNS_A, [[True, False]])
+
+
+def test_mcnemar_all_pairs_tests_every_pairing_and_counts_them():
+    # 3 runs a side: b's runs 0 and 1 beat every run of a by 10 images to 2 (p = 2 * 79 / 4096), b's run 2 is a's
+    a_run = [False] * 10 + [True] * 2
+    b_good = [True] * 10 + [False] * 2
+    runs_a, runs_b = [a_run] * 3, [b_good, b_good, a_run]
+    out = stats.mcnemar_all_pairs(runs_a, runs_b)
+    assert out["n_pairs"] == 9 and [t["runs"] for t in out["pairs"]] == [[i, j] for i in range(3) for j in range(3)]
+    assert (out["significant"], out["ahead"], out["behind"]) == (6, 6, 0)
+    assert out["discordant"] == {"min": 0, "max": 12, "mean": pytest.approx(8)}
+    same_index = [t for t in out["pairs"] if t["runs"][0] == t["runs"][1]]
+    old = stats.mcnemar_over_pairs(list(zip(runs_a, runs_b)))["pairs"]
+    assert [{k: v for k, v in t.items() if k != "runs"} for t in same_index] == old
