@@ -56,7 +56,7 @@ def plot_confusion(cm: torch.Tensor, class_names=None, ax=None, title: str = "",
         for j in range(n):
             count = round(values[i, j].item())
             if count:
-                ax.text(j, i, f"{count:d}", ha="center", va="center", fontsize=7 if count < 1000 else 6,
+                ax.text(j, i, f"{count:d}", ha="center", va="center", fontsize=7,
                         color="white" if dark[i][j] else "black")
     ax.set(xticks=range(n), yticks=range(n), xlabel="predicted", ylabel="true", title=title)
     ax.set_xticklabels(class_names, rotation=90, fontsize=7)

@@ -44,7 +44,8 @@ def q4_results_table(summary: list[dict], inference_device: str) -> str:
     """Every model and budget: accuracy, size, cost. Training times are those of the device that trained the
     runs (named from their records); inference was measured on `inference_device`, the machine that ran the
     notebook."""
-    lines = ["| dataset | model | epochs | seeds | test accuracy % (mean ± std) | parameters | forward MFLOPs / image "
+    lines = ["| dataset | model | epochs | seeds | test accuracy %, mean ± std (points) | parameters "
+             "| forward MFLOPs / image "
              "| training TFLOPs | trained on | training s / epoch | training min "
              f"| inference images / s ({inference_device}) |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
@@ -135,7 +136,7 @@ def q4_headline_table(record: dict) -> str:
     groups = list(dict.fromkeys((s["model"], s["epochs"]) for s in summary))
     cheapest = min(s["train_flops"] for s in summary if s["dataset"] == datasets[0])
     names = {"FashionMNIST": "Fashion-MNIST"}
-    lines = ["| model | epochs | " + " | ".join(f"{names.get(d, d)} test accuracy %" for d in datasets)
+    lines = ["| model | epochs | " + " | ".join(f"{names.get(d, d)}: test accuracy % ± std (points)" for d in datasets)
              + " | training FLOPs (× cheapest) | training min per run | trained on |",
              "|---|---:|" + "---:|" * len(datasets) + "---:|---:|---|"]
     for model, epochs in groups:
@@ -198,9 +199,13 @@ def q4_targets_table(record: dict) -> str:
 
 
 def _q4_or_none(profile: str) -> dict | None:
-    from .results import committed_results_path, read_json
-    path = committed_results_path(Q4_FILE.format(profile))
-    return read_json(path) if path.exists() else None
+    """The profile's results as the quoted numbers read them (dlkit.results.read_results: this run's own
+    results/scratch/ file when not recording, else the committed one); None when neither exists."""
+    from .results import RESULTS_DIR, committed_results_path, read_results, recording
+    name = Q4_FILE.format(profile)
+    scratch = RESULTS_DIR / "scratch" / f"{name}.json"
+    exists = committed_results_path(name).exists() or (not recording() and scratch.exists())
+    return read_results(name) if exists else None
 
 
 # Generated tables, by the names that `<!--table:NAME:ARG-->` markers in README.md and answers/ use.
