@@ -1,6 +1,9 @@
-"""What the book adds to README.md, answers/*.md and notebooks/*.ipynb, all in memory (no source file changes).
+"""What the book adds to README.md, answers/*.md, notebooks/*.ipynb and MAINTAINING.md, all in memory (no source
+file changes).
 
-* Navigation: a hidden table of contents (answers, then notebooks) appended to README, the landing page.
+* Navigation: a hidden table of contents appended to README, the landing page: the answers under their own
+  titles (each restates its question), then the notebooks as "Q1 notebook: the evidence", so that the sidebar
+  never shows two near-identical titles, then MAINTAINING.md "for maintainers".
 * Each notebook opens with a link to the answer it backs (the answers already link their notebooks).
 * Math in README and answers is typeset from exactly the TeX that GitHub hands MathJax: GitHub applies
   Markdown's backslash escapes inside `$...$` and `$$` math (`\\_` reaches MathJax as `_`), MyST does not,
@@ -34,11 +37,12 @@ MATHJAX_HINT = ("MathJax is not installed in tests/mathjax/node_modules: run `ma
                 "`npm ci --prefix tests/mathjax`; Node.js with npm is needed once)")
 
 README = "README"
+MAINTAINING = "MAINTAINING"
 
 
 def _is_answer_page(docname: str) -> bool:
-    """The Markdown GitHub renders (and tests/test_math.py checks): README and answers/*.md."""
-    return docname == README or docname.startswith("answers/")
+    """The Markdown GitHub renders (and tests/test_math.py checks): README, MAINTAINING and answers/*.md."""
+    return docname in (README, MAINTAINING) or docname.startswith("answers/")
 
 
 def _pages(app, folder: str, suffix: str) -> list[str]:
@@ -55,12 +59,22 @@ def _title(path: Path) -> str:
 # ----------------------------------------------------------------------------- source-read
 
 
+def notebook_title(docname: str) -> str:
+    """The sidebar's title of a notebook: "Q1 notebook: the evidence" (its own title repeats its answer's)."""
+    stem = PurePosixPath(docname).name
+    question = stem.split("_", 1)[0].upper()
+    return f"{question} notebook: the evidence" if question[:1] == "Q" and question[1:].isdigit() else stem
+
+
 def add_navigation_and_backlinks(app, docname: str, source: list[str]) -> None:
     if docname == README:
+        maintaining = [MAINTAINING] if (Path(app.srcdir) / f"{MAINTAINING}.md").is_file() else []
         toc = "".join(
             f"\n\n```{{toctree}}\n:hidden:\n:caption: {caption}\n\n" + "\n".join(pages) + "\n```\n"
             for caption, pages in (("Answers", _pages(app, "answers", ".md")),
-                                   ("Notebooks", _pages(app, "notebooks", ".ipynb"))))
+                                   ("Notebooks", [f"{notebook_title(p)} <{p}>"
+                                                  for p in _pages(app, "notebooks", ".ipynb")]),
+                                   ("For maintainers", maintaining)) if pages)
         source[0] += toc
     elif docname.startswith("notebooks/"):
         answer = Path(app.srcdir) / "answers" / f"{PurePosixPath(docname).name}.md"
