@@ -10,7 +10,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 MARKDOWN  := README.md MAINTAINING.md $(wildcard answers/*.md)
 MATHJAX   := tests/mathjax/node_modules/.installed
 
-.PHONY: test lint book run quotes lab bench clean-venv has-browser
+.PHONY: test lint book run quotes lab bench recheck clean-venv has-browser
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,13 @@ $(LAB_OVERRIDES): $(STAMP)
 # Open the notebooks in JupyterLab with the project's environment as the kernel.
 lab: $(STAMP) $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab notebooks/
+
+# Retrain one committed Q4 run exactly as its record's spec says and compare: accuracy difference and the share of
+# test images predicted alike. EXACT=1 fails unless every image agrees (it should, on the record's CPU and torch).
+#   make recheck RUN=results/runs/q4/LeNet-5_MNIST_0_248d0672d1404f1a.json
+recheck: $(if $(RUN),$(STAMP))
+	@test -n "$(RUN)" || { echo "usage: make recheck RUN=results/runs/q4/<record>.json [EXACT=1]" >&2; exit 2; }
+	$(BIN)/python -m dlkit.recheck $(RUN) $(if $(filter 1,$(EXACT)),--expect-exact)
 
 bench: $(STAMP)
 	RECORD=1 $(BIN)/python benchmarks/pipeline_speed.py

@@ -15,6 +15,7 @@ called with ARG when there is one.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from pathlib import Path
@@ -41,9 +42,13 @@ def lookup(data, path: str):
 def format_value(value, fmt: str) -> str:
     """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; eN: 1.2e-04; gN: N significant digits (0.0046);
     int: 1,234; xN: 8.3×; s: the value as text;
-    rangeN: {"min": 1201.5, "max": 1230} (or min_s / max_s, or [lo, hi]) -> 1,201.5–1,230.0."""
+    rangeN: {"min": 1201.5, "max": 1230} (or min_s / max_s, or [lo, hi]) -> 1,201.5–1,230.0;
+    upeN, upfN, upppN: a bound ("to within ..."), its magnitude rounded UP, never below the measured value:
+    1.11e-16 -> 1.2e-16 (upe1), 0.00341 -> 0.35 (uppp2, points, no sign)."""
     if fmt == "s":
         return str(value)
+    if fmt.startswith("up"):
+        return round_up(value, fmt[2:])
     kind, digits = fmt.rstrip("0123456789"), fmt[len(fmt.rstrip("0123456789")):]
     n = int(digits) if digits else 0
     if kind == "range":   # a benchmark summary (dlkit.bench) or a pair
@@ -66,6 +71,24 @@ def format_value(value, fmt: str) -> str:
     if kind == "x":
         return f"{value:.{n}f}×"
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def round_up(value: float, fmt: str) -> str:
+    """|value| rounded up at the last shown digit: eN (1.2e-16), fN (fixed point) or ppN (percentage points)."""
+    kind, digits = fmt.rstrip("0123456789"), fmt[len(fmt.rstrip("0123456789")):]
+    n, magnitude = int(digits) if digits else 0, abs(value)
+    if kind == "e":
+        if magnitude == 0:
+            return f"{0:.{n}e}"
+        exponent = math.floor(math.log10(magnitude))
+        mantissa = math.ceil(magnitude / 10 ** exponent * 10 ** n * (1 - 1e-12)) / 10 ** n
+        if mantissa >= 10:
+            mantissa, exponent = mantissa / 10, exponent + 1
+        return f"{mantissa:.{n}f}e{exponent:+03d}"
+    if kind in ("f", "pp"):
+        scaled = magnitude * (100 if kind == "pp" else 1) * 10 ** n
+        return f"{math.ceil(scaled * (1 - 1e-12)) / 10 ** n:.{n}f}"
+    raise ValueError(f"unknown rounded-up format {fmt!r}")
 
 
 def render_table(name: str, arg: str | None = None) -> str:

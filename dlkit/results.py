@@ -122,6 +122,16 @@ def write_results(name: str, payload: dict, *, device, data_md5: dict, started: 
     return write_json_atomic(results_path(name, smoke), record)
 
 
+def shown_path(path: Path) -> str:
+    """`path` as a reader finds it: relative to the repository (results/smoke/q1_cross_entropy_vs_mse.json)
+    when it is inside it, else in full. For "wrote ..." messages that name the file really written."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(REPO_ROOT.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def write_json_atomic(path: Path, obj, indent: int | None = 2) -> Path:
     """Write JSON beside the target, then rename it over the target: an interrupted run never leaves a
     truncated file."""
