@@ -279,3 +279,24 @@ def provenance() -> str:
                  sorted(counts.items(), key=lambda kv: (kv[0] != "none", kv[0]))]
         lines.append(f"| `results/runs/{folder.name}/` ({sum(counts.values())} records) | {'; '.join(parts)} |")
     return "\n".join(lines)
+
+
+def q4_cheapest_rechecks() -> str:
+    """Per model, the committed Q4 run record that trained fastest: the cheapest one to re-check with
+    `make recheck RUN=…`, and how long it trained on the CPU that made it."""
+    from .results import RESULTS_DIR, read_json
+    best: dict[str, tuple[float, str, str]] = {}
+    for path in sorted((RESULTS_DIR / "runs" / "q4").glob("*.json")):
+        rec = read_json(path)
+        spec, res = rec["spec"], rec["result"]
+        if spec.get("device", "cpu") != "cpu" or "test_predictions" not in res:
+            continue
+        candidate = (res["train_seconds"], path.name, _cpu_name(res.get("device_name")))
+        if spec["model"] not in best or candidate < best[spec["model"]]:
+            best[spec["model"]] = candidate
+    if not best:
+        return "*No Q4 run record has been committed yet.*"
+    lines = ["| model | cheapest run to re-check | it trained for | on |", "|---|---|---:|---|"]
+    for model, (seconds, name, cpu) in sorted(best.items()):
+        lines.append(f"| {model} | `make recheck RUN=results/runs/q4/{name}` | {seconds / 60:,.1f} min | {cpu} |")
+    return "\n".join(lines)
