@@ -5,9 +5,10 @@ file changes).
   titles (each restates its question), then the notebooks as "Q1 notebook: the evidence", so that the sidebar
   never shows two near-identical titles, then MAINTAINING.md "for maintainers".
 * Each notebook opens with a link to the answer it backs (the answers already link their notebooks).
-* Math in README and answers is typeset from exactly the TeX that GitHub hands MathJax: GitHub applies
-  Markdown's backslash escapes inside `$...$` and `$$` math (`\\_` reaches MathJax as `_`), MyST does not,
-  so each formula goes through the same `unescape` as tests/test_math.py (tests/markdown_math.py).
+* Math in README, MAINTAINING and answers is typeset from exactly the TeX that GitHub hands MathJax: GitHub
+  applies Markdown's backslash escapes inside `$...$` and `$$` math (`\\_` reaches MathJax as `_`), MyST does
+  not, so each formula goes through the same `unescape` as tests/test_math.py (tests/markdown_math.py); in
+  GitHub's $`...`$ form, which MyST reads with its backticks, the TeX between the backticks is taken as is.
   Display math is emitted as written, without Sphinx's `split` wrapper.
 * Links to folders (README's `answers/`, `notebooks/`), which have no page in the book, point to the folder
   on GitHub when the repository is known (GITHUB_REPOSITORY, set on GitHub Actions), and are plain text
@@ -108,7 +109,10 @@ def github_math(app, doctree: nodes.document) -> None:
     if not _is_answer_page(docname):
         return  # notebooks: Jupyter hands MathJax the cell's math as written, escapes and all
     for node in doctree.findall(nodes.math):
-        node.children = [nodes.Text(unescape(node.astext()))]
+        tex = node.astext()
+        # GitHub's $`...`$ form: MyST keeps the backticks; GitHub takes what is between them literally
+        literal = len(tex) >= 2 and tex[0] == tex[-1] == "`"
+        node.children = [nodes.Text(tex[1:-1] if literal else unescape(tex))]
 
 
 def folder_links(app, doctree: nodes.document) -> None:
@@ -176,5 +180,6 @@ def setup(app):
     app.connect("doctree-read", folder_links)
     app.connect("doctree-read", short_cells_on_one_line)
     app.connect("build-finished", copy_mathjax_and_index)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: bumped when what the extension does to doctrees changes, so a cached build is re-read
+    return {"version": "2", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}
 
