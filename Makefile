@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
-MARKDOWN  := README.md $(wildcard answers/*.md)
+MARKDOWN  := README.md MAINTAINING.md $(wildcard answers/*.md)
 MATHJAX   := tests/mathjax/node_modules/.installed
 
 .PHONY: test lint book run quotes lab bench recheck clean-venv has-browser

@@ -1,10 +1,14 @@
-"""What the book adds to README.md, answers/*.md and notebooks/*.ipynb, all in memory (no source file changes).
+"""What the book adds to README.md, answers/*.md, notebooks/*.ipynb and MAINTAINING.md, all in memory (no source
+file changes).
 
-* Navigation: a hidden table of contents (answers, then notebooks) appended to README, the landing page.
+* Navigation: a hidden table of contents appended to README, the landing page: the answers under their own
+  titles (each restates its question), then the notebooks as "Q1 notebook: the evidence", so that the sidebar
+  never shows two near-identical titles, then MAINTAINING.md "for maintainers".
 * Each notebook opens with a link to the answer it backs (the answers already link their notebooks).
-* Math in README and answers is typeset from exactly the TeX that GitHub hands MathJax: GitHub applies
-  Markdown's backslash escapes inside `$...$` and `$$` math (`\\_` reaches MathJax as `_`), MyST does not,
-  so each formula goes through the same `unescape` as tests/test_math.py (tests/markdown_math.py).
+* Math in README, MAINTAINING and answers is typeset from exactly the TeX that GitHub hands MathJax: GitHub
+  applies Markdown's backslash escapes inside `$...$` and `$$` math (`\\_` reaches MathJax as `_`), MyST does
+  not, so each formula goes through the same `unescape` as tests/test_math.py (tests/markdown_math.py); in
+  GitHub's $`...`$ form, which MyST reads with its backticks, the TeX between the backticks is taken as is.
   Display math is emitted as written, without Sphinx's `split` wrapper.
 * Links to folders (README's `answers/`, `notebooks/`), which have no page in the book, point to the folder
   on GitHub when the repository is known (GITHUB_REPOSITORY, set on GitHub Actions), and are plain text
@@ -34,11 +38,12 @@ MATHJAX_HINT = ("MathJax is not installed in tests/mathjax/node_modules: run `ma
                 "`npm ci --prefix tests/mathjax`; Node.js with npm is needed once)")
 
 README = "README"
+MAINTAINING = "MAINTAINING"
 
 
 def _is_answer_page(docname: str) -> bool:
-    """The Markdown GitHub renders (and tests/test_math.py checks): README and answers/*.md."""
-    return docname == README or docname.startswith("answers/")
+    """The Markdown GitHub renders (and tests/test_math.py checks): README, MAINTAINING and answers/*.md."""
+    return docname in (README, MAINTAINING) or docname.startswith("answers/")
 
 
 def _pages(app, folder: str, suffix: str) -> list[str]:
@@ -55,12 +60,22 @@ def _title(path: Path) -> str:
 # ----------------------------------------------------------------------------- source-read
 
 
+def notebook_title(docname: str) -> str:
+    """The sidebar's title of a notebook: "Q1 notebook: the evidence" (its own title repeats its answer's)."""
+    stem = PurePosixPath(docname).name
+    question = stem.split("_", 1)[0].upper()
+    return f"{question} notebook: the evidence" if question[:1] == "Q" and question[1:].isdigit() else stem
+
+
 def add_navigation_and_backlinks(app, docname: str, source: list[str]) -> None:
     if docname == README:
+        maintaining = [MAINTAINING] if (Path(app.srcdir) / f"{MAINTAINING}.md").is_file() else []
         toc = "".join(
             f"\n\n```{{toctree}}\n:hidden:\n:caption: {caption}\n\n" + "\n".join(pages) + "\n```\n"
             for caption, pages in (("Answers", _pages(app, "answers", ".md")),
-                                   ("Notebooks", _pages(app, "notebooks", ".ipynb"))))
+                                   ("Notebooks", [f"{notebook_title(p)} <{p}>"
+                                                  for p in _pages(app, "notebooks", ".ipynb")]),
+                                   ("For maintainers", maintaining)) if pages)
         source[0] += toc
     elif docname.startswith("notebooks/"):
         answer = Path(app.srcdir) / "answers" / f"{PurePosixPath(docname).name}.md"
@@ -94,7 +109,10 @@ def github_math(app, doctree: nodes.document) -> None:
     if not _is_answer_page(docname):
         return  # notebooks: Jupyter hands MathJax the cell's math as written, escapes and all
     for node in doctree.findall(nodes.math):
-        node.children = [nodes.Text(unescape(node.astext()))]
+        tex = node.astext()
+        # GitHub's $`...`$ form: MyST keeps the backticks; GitHub takes what is between them literally
+        literal = len(tex) >= 2 and tex[0] == tex[-1] == "`"
+        node.children = [nodes.Text(tex[1:-1] if literal else unescape(tex))]
 
 
 def folder_links(app, doctree: nodes.document) -> None:
@@ -162,5 +180,6 @@ def setup(app):
     app.connect("doctree-read", folder_links)
     app.connect("doctree-read", short_cells_on_one_line)
     app.connect("build-finished", copy_mathjax_and_index)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: bumped when what the extension does to doctrees changes, so a cached build is re-read
+    return {"version": "2", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}
 

@@ -1,4 +1,4 @@
-# Sphinx configuration of the book: README.md, answers/*.md and notebooks/*.ipynb as one static site.
+# Sphinx configuration of the book: README.md, answers/*.md, notebooks/*.ipynb and MAINTAINING.md as one static site.
 #
 # Built from the repository root (`make book`: sphinx-build -c book . _build/html), so that every relative
 # link in the Markdown means in the book what it means on GitHub. Nothing is copied into the source tree;
@@ -20,7 +20,7 @@ extensions = ["myst_nb", "book_ext"]
 
 # The landing page is README.md; book_ext writes index.html as its copy (GitHub Pages serves index.html).
 root_doc = "README"
-include_patterns = ["README.md", "answers/*.md", "notebooks/*.ipynb"]
+include_patterns = ["README.md", "answers/*.md", "notebooks/*.ipynb", "MAINTAINING.md"]
 # Pruned before the walk, so that sphinx-build never lists .venv, data or node_modules.
 exclude_patterns = [".venv", ".git", "_build", "data", "results", "tests", "benchmarks", "dlkit", "book",
                     "**/.ipynb_checkpoints", "**/node_modules"]

@@ -28,8 +28,8 @@ TABLE = re.compile(r"(<!--table:(?P<name>\w+)(?::(?P<arg>\w+))?-->\n)(?P<body>.*
 
 
 def markdown_files() -> list[Path]:
-    """The Markdown a reader sees: README.md and answers/*.md (what quotes and formulas live in)."""
-    files = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "answers").glob("*.md"))]
+    """The Markdown a reader sees: README.md, MAINTAINING.md and answers/*.md (what quotes and formulas live in)."""
+    files = [REPO_ROOT / "README.md", REPO_ROOT / "MAINTAINING.md", *sorted((REPO_ROOT / "answers").glob("*.md"))]
     return [p for p in files if p.is_file()]
 
 

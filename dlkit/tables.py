@@ -239,3 +239,155 @@ def q4_headline(profile: str) -> str:
 
 def q4_targets(profile: str) -> str:
     return _q4(profile, q4_targets_table)
+
+
+# --- README: Q4's headline, its training time from the run records, and where the evidence came from --------
+
+def _alpha(test: dict) -> float:
+    return 1 - test.get("confidence", 0.95)
+
+
+def _after_holm(test: dict) -> str:
+    """The Welch verdict once Holm's adjustment over the notebook's whole family of tests is applied."""
+    p = test.get("p_holm")
+    if p is None:
+        return "—"
+    if p < _alpha(test):
+        return f"{test['verdict']} (p {p:.2g})"
+    return f"{'within noise' if test['verdict'] == 'within noise' else 'not after Holm'} (p {p:.2g})"
+
+
+# Which of the Q4 tests the README's headline shows: those with a ResNet-18 on either side.
+Q4_HEADLINE_MODEL = "ResNet-18"
+
+
+def q4_headline(profile: str) -> str:
+    """The README's Q4 headline: each ResNet-18 comparison, its gap and interval, and its verdict alone and after
+    Holm (read from the `tests` of results/q4_lenet5_vs_resnet18_<profile>.json, so a re-run updates it)."""
+    def render(r: dict) -> str:
+        lines = ["| dataset | comparison | gap (points) | 95% CI (points) | Welch verdict | after Holm (adjusted p) |",
+                 "|---|---|---:|---:|---|---|"]
+        for t in r["tests"].values():
+            if Q4_HEADLINE_MODEL not in (t["baseline"]["model"], t["challenger"]["model"]):
+                continue
+            chal, base = t["challenger"], t["baseline"]
+            ci = "—" if t.get("ci") is None else f"{100 * t['ci'][0]:+.2f} to {100 * t['ci'][1]:+.2f}"
+            lines.append(f"| {t['dataset']} | {chal['model']} ({chal['epochs']} ep.) vs {base['model']} "
+                         f"({base['epochs']} ep.) | {100 * t['gap']:+.2f} | {ci} | {t.get('verdict', 'untested')} "
+                         f"| {_after_holm(t)} |")
+        return "\n".join(lines)
+    return _q4(profile, render)
+
+
+TRAIN_IMAGES = 60_000      # both datasets' training files; each run holds out spec["n_val"] for validation
+ESTIMATE_IMAGES_PER_S = 750  # the CPU of issue 21's budget: ResNet-18 (ImageNet stem, batch 256) trains this fast
+
+
+def _cpu_name(name: str | None) -> str:
+    import re
+    if not name:
+        return "unknown"
+    name = re.sub(r"\((R|TM)\)", "", name).replace(" Processor", "").replace(" CPU", "")
+    return re.sub(r"\s+", " ", name).strip()
+
+
+def _q4_records(folder: str = "runs/q4") -> list[dict]:
+    from .results import RESULTS_DIR, read_json
+    return [read_json(p) for p in sorted((RESULTS_DIR / folder).glob("*.json"))]
+
+
+def q4_training_time() -> str:
+    """The cpu profile's training time per model, epochs and CPU, from the run records themselves
+    (results/runs/q4/*.json: result.train_seconds, result.device_name), and an estimate for a CPU that trains
+    ResNet-18 at ESTIMATE_IMAGES_PER_S images/s. New records are picked up as they are committed."""
+    groups: dict[tuple, dict] = {}
+    for rec in _q4_records():
+        spec, res = rec["spec"], rec["result"]
+        if spec.get("device", "cpu") != "cpu" or spec.get("subset"):
+            continue
+        key = (spec["model"], spec["epochs"], _cpu_name(res.get("device_name")))
+        g = groups.setdefault(key, {"runs": 0, "seconds": 0.0, "images": 0})
+        g["runs"] += 1
+        g["seconds"] += res["train_seconds"]
+        g["images"] += (TRAIN_IMAGES - spec["n_val"]) * spec["epochs"]
+    if not groups:
+        return "*No Q4 run record has been committed yet.*"
+    # ResNet-18's training speed on each CPU, pooled over its records there
+    resnet = {}
+    for (model, _, cpu), g in groups.items():
+        if model == "ResNet-18":
+            seconds, images = resnet.get(cpu, (0.0, 0))
+            resnet[cpu] = (seconds + g["seconds"], images + g["images"])
+    lines = ["| model | epochs | trained on | runs | training min (measured) | images / s "
+             f"| min at {ESTIMATE_IMAGES_PER_S} images/s |", "|---|---:|---|---:|---:|---:|---:|"]
+    total = {"runs": 0, "seconds": 0.0, "estimate": 0.0, "upper": 0.0}
+    for (model, epochs, cpu), g in sorted(groups.items(), key=lambda kv: (kv[0][0] != "ResNet-18", kv[0])):
+        speed = g["images"] / g["seconds"]
+        if model == "ResNet-18":
+            estimate = g["images"] / ESTIMATE_IMAGES_PER_S
+        elif cpu in resnet:   # scaled as ResNet-18 on the same CPU would be: its time × (its speed / 750)
+            estimate = g["seconds"] * (resnet[cpu][1] / resnet[cpu][0]) / ESTIMATE_IMAGES_PER_S
+        else:
+            estimate = g["seconds"]
+        upper = estimate if model == "ResNet-18" else max(estimate, g["seconds"])   # LeNet-5 not sped up at all
+        total["runs"] += g["runs"]
+        total["seconds"] += g["seconds"]
+        total["estimate"] += estimate
+        total["upper"] += upper
+        lines.append(f"| {model} | {epochs} | {cpu} | {g['runs']} | {g['seconds'] / 60:,.1f} | {speed:,.0f} "
+                     f"| {estimate / 60:,.1f} |")
+    lines.append(f"| all | | | {total['runs']} | {total['seconds'] / 60:,.0f} | | {total['estimate'] / 60:,.0f} |")
+    lines += ["", "The last column is an estimate for a CPU that trains ResNet-18 at "
+              f"{ESTIMATE_IMAGES_PER_S} images/s, not a measurement (how it is computed: below). If LeNet-5 "
+              f"gained nothing from the faster CPU, the total would be {total['upper'] / 60:,.0f} min."]
+    return "\n".join(lines)
+
+
+def _commit_words(commit: str | None) -> str:
+    if not commit:
+        return "no commit recorded"
+    if commit.endswith("+dirty"):
+        return f"`{commit.removesuffix('+dirty')}` **with uncommitted changes**"
+    return f"`{commit}`"
+
+
+def provenance() -> str:
+    """Which commit made each committed results file and run record, and which were made from a modified tree
+    ("+dirty" in environment.git_commit; run records without a `made_by`, written before records named one)."""
+    from collections import Counter
+
+    from .results import RESULTS_DIR, read_json
+    lines = ["| evidence | made from commit |", "|---|---|"]
+    for path in sorted(RESULTS_DIR.glob("*.json")):
+        commit = read_json(path).get("environment", {}).get("git_commit")
+        lines.append(f"| `results/{path.name}` | {_commit_words(commit)} |")
+    for folder in sorted(p for p in (RESULTS_DIR / "runs").glob("*") if p.is_dir()):
+        counts = Counter()
+        for path in folder.glob("*.json"):
+            made_by = read_json(path).get("made_by")
+            counts["none" if not made_by else made_by.get("git_commit") or "none"] += 1
+        parts = [f"{n} with no commit recorded" if c == "none" else f"{n} from {_commit_words(c)}" for c, n in
+                 sorted(counts.items(), key=lambda kv: (kv[0] != "none", kv[0]))]
+        lines.append(f"| `results/runs/{folder.name}/` ({sum(counts.values())} records) | {'; '.join(parts)} |")
+    return "\n".join(lines)
+
+
+def q4_cheapest_rechecks() -> str:
+    """Per model, the committed Q4 run record that trained fastest: the cheapest one to re-check with
+    `make recheck RUN=…`, and how long it trained on the CPU that made it."""
+    from .results import RESULTS_DIR, read_json
+    best: dict[str, tuple[float, str, str]] = {}
+    for path in sorted((RESULTS_DIR / "runs" / "q4").glob("*.json")):
+        rec = read_json(path)
+        spec, res = rec["spec"], rec["result"]
+        if spec.get("device", "cpu") != "cpu" or "test_predictions" not in res:
+            continue
+        candidate = (res["train_seconds"], path.name, _cpu_name(res.get("device_name")))
+        if spec["model"] not in best or candidate < best[spec["model"]]:
+            best[spec["model"]] = candidate
+    if not best:
+        return "*No Q4 run record has been committed yet.*"
+    lines = ["| model | cheapest run to re-check | it trained for | on |", "|---|---|---:|---|"]
+    for model, (seconds, name, cpu) in sorted(best.items()):
+        lines.append(f"| {model} | `make recheck RUN=results/runs/q4/{name}` | {seconds / 60:,.1f} min | {cpu} |")
+    return "\n".join(lines)

@@ -7,8 +7,12 @@
 * A real browser, headless Chromium through Playwright, opens every page from file:// (the downloaded-copy
   case, the strictest offline one) and reports, per page: MathJax errors, and for README and the answers
   a typeset TeX that differs from GitHub's; images that did not load; internal links to a missing page or
-  anchor; console errors; requests that leave the site (each is aborted). Each check is shown to fail on a
-  broken copy of the site.
+  anchor; console errors; requests that leave the site (each is aborted); and every fold (`<details>`, on any
+  page): closed until opened, and once its summary is clicked, every formula inside it typeset (MathJax's SVG
+  there, visible) and no raw TeX left. Each check is shown to fail on a broken copy of the site.
+* The navigation: the sidebar's titles are distinct (answers by their question, notebooks as "Q1 notebook: the
+  evidence"), MAINTAINING.md is in the book, and the landing page's Quick start comes before its first table or
+  figure.
 
 Without Playwright or a Chromium/Chrome the browser tests are skipped with one line saying how to install
 one; under CI (CI set, and not to 0 or false) they are required. Without MathJax (tests/mathjax/node_modules,
@@ -35,7 +39,7 @@ BOOK_CONF = REPO / "book"
 BUILD = REPO / "_build"
 SITE = BUILD / "html"
 MATHJAX_ES5 = REPO / "tests" / "mathjax" / "node_modules" / "mathjax-full" / "es5"
-ANSWER_PAGES = {"README.html": "README.md", "index.html": "README.md",
+ANSWER_PAGES = {"README.html": "README.md", "index.html": "README.md", "MAINTAINING.html": "MAINTAINING.md",
                 **{f"answers/{p.stem}.html": f"answers/{p.name}" for p in sorted((REPO / "answers").glob("*.md"))}}
 NOT_PAGES = ("_static/", "_sources/", "_downloads/", "_images/")
 BROWSER_HINT = ("install Chromium (Debian/Ubuntu: sudo apt-get install chromium) or Chrome, "
@@ -136,7 +140,7 @@ def article(html):
 def copy_sources(tmp_path):
     """What the book is built from, copied (README, answers, notebooks and the files they link to)."""
     src = tmp_path / "src"
-    for name in ("README.md", "answers", "notebooks", "results", "dlkit/models.py"):
+    for name in ("README.md", "MAINTAINING.md", "answers", "notebooks", "results", "dlkit/models.py"):
         path = REPO / name
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
@@ -232,6 +236,52 @@ PAGE_REPORT = """async () => {
 }"""
 
 
+# Run after PAGE_REPORT: opens each fold of the article as a reader does (a click on its summary), without asking
+# MathJax for anything, so math that MathJax skipped while the fold was closed shows up as not typeset.
+FOLD_REPORT = r"""async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  // closed <details> content keeps its boxes in Chromium (content-visibility: hidden), so ask checkVisibility
+  const shown = n => n.checkVisibility ? n.checkVisibility() : n.getClientRects().length > 0;
+  const folds = [];
+  for (const d of document.querySelectorAll('article.bd-article details')) {
+    const summary = d.querySelector(':scope > summary');
+    const body = [...d.children].filter(n => n.tagName !== 'SUMMARY');
+    const closed = !d.open && !body.some(shown);
+    if (summary) summary.click();
+    await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const maths = [...d.querySelectorAll('.math')];
+    const clone = d.cloneNode(true);
+    clone.querySelectorAll('mjx-container, script, style, pre, code').forEach(n => n.remove());
+    folds.push({
+      summary: summary ? summary.textContent.trim() : null, closed, opened: d.open, maths: maths.length,
+      typeset: maths.filter(m => m.querySelector('mjx-container svg')).length,
+      visible: maths.filter(shown).length,
+      rawTex: (clone.textContent.match(/\$[^$\s][^$]*\$|\\\(|\\\[/g) || []).slice(0, 3),
+    });
+  }
+  return folds;
+}"""
+FOLDS_SEEN = {}   # page -> (folds, formulas inside them), filled by check_pages
+
+
+def fold_problems(folds):
+    problems = []
+    for fold in folds:
+        name = fold["summary"] if fold["summary"] is not None else "(no summary)"
+        if fold["summary"] is None:
+            problems.append("fold without a <summary>: a reader cannot open it")
+        if not fold["closed"]:
+            problems.append(f"fold open before a reader opens it: {name}")
+        if not fold["opened"]:
+            problems.append(f"fold does not open on a click: {name}")
+        if fold["typeset"] < fold["maths"] or fold["visible"] < fold["maths"]:
+            problems.append(f"math in fold not typeset once opened: {name} ({fold['typeset']} of {fold['maths']} "
+                            f"typeset, {fold['visible']} visible)")
+        if fold["rawTex"]:
+            problems.append(f"raw TeX in fold once opened: {name}: {fold['rawTex']}")
+    return problems
+
+
 def find_browser():
     """BOOK_BROWSER, else a Chromium or Chrome on PATH, else Playwright's own download (if any)."""
     if os.environ.get("BOOK_BROWSER"):
@@ -302,6 +352,9 @@ def check_pages(browser, root: Path, pages=None):
                     problems.append(f"typeset {len(typeset)} formulas, GitHub {len(github)}; TeX differs from "
                                     f"GitHub's, e.g. {diff}")
         problems += [f"image not loaded: {img['src']}" for img in got["images"] if not img["ok"]]
+        folds = page.evaluate(FOLD_REPORT)
+        FOLDS_SEEN[name] = (len(folds), sum(f["maths"] for f in folds))
+        problems += fold_problems(folds)
         for href in got["links"]:
             url = urlsplit(href)
             if url.scheme != "file":
@@ -322,10 +375,14 @@ def test_every_page_in_a_browser(site, browser):
     start = time.perf_counter()
     report = check_pages(browser, site)
     seconds = time.perf_counter() - start
-    assert len(report) >= 11, sorted(report)  # index, README, 4 answers, 4 notebooks, search (and genindex)
+    # index, README, MAINTAINING, 4 answers, 4 notebooks, search (and genindex)
+    assert len(report) >= 12 and "MAINTAINING.html" in report, sorted(report)
     bad = {page: problems for page, problems in report.items() if problems}
     assert not bad, "\n".join(f"{page}:\n  " + "\n  ".join(problems) for page, problems in bad.items())
-    print(f"{len(report)} pages checked in a browser in {seconds:.1f} s")
+    # the fold check saw real folds with math (README's has some), so it cannot pass by finding none
+    folds = sum(f for f, _ in FOLDS_SEEN.values())
+    assert sum(m for _, m in FOLDS_SEEN.values()) > 0, FOLDS_SEEN
+    print(f"{len(report)} pages checked in a browser in {seconds:.1f} s, {folds} folds opened")
 
 
 def broken_site(site, tmp_path, page, old, new):
@@ -352,6 +409,16 @@ BROKEN_SITES = {
                    'src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js"', "request leaves the site"),
     "console-error": ("answers/q3_feedforward.html", r"</body>", "<script>console.error('broken')</script></body>",
                       "console error: broken"),
+    # a fold that starts open, one without a summary, and one whose math was left as text (what a fold parsed
+    # as raw HTML shows), and one whose formula MathJax never reached
+    "open-fold": ("README.html", r"<details>", "<details open>", "fold open before a reader opens it"),
+    "fold-without-summary": ("README.html", r"</article>", "<details><p>hidden</p></details></article>",
+                             "fold without a <summary>"),
+    "raw-tex-in-fold": ("README.html", r"</article>",
+                        "<details><summary>s</summary><p>$x^2$</p></details></article>", "raw TeX in fold"),
+    "math-not-typeset-in-fold": ("README.html", r"</article>",
+                                 "<details><summary>t</summary><p><span class='math'>x</span></p></details></article>",
+                                 "math in fold not typeset once opened"),
 }
 
 
@@ -360,6 +427,36 @@ def test_the_browser_check_fails_on_a_broken_copy(site, browser, tmp_path, case)
     page, old, new, expected = BROKEN_SITES[case]
     report = check_pages(browser, broken_site(site, tmp_path, page, old, new), [page])
     assert any(expected in problem for problem in report[page]), report[page]
+
+
+def sidebar_titles(site):
+    """The link texts of the landing page's sidebar navigation, by caption."""
+    nav = re.search(r'<nav class="[^"]*bd-docs-nav[^"]*".*?</nav>', (site / "index.html").read_text(), re.S).group(0)
+    titles, caption = {}, None
+    for m in re.finditer(r'<p aria-level="2" class="caption"[^>]*>.*?<span class="caption-text">(.*?)</span>'
+                         r'|<a class="reference internal" href="[^"]*">(.*?)</a>', nav, re.S):
+        if m.group(1) is not None:
+            caption = html_unescape(m.group(1)).strip()
+        else:
+            titles.setdefault(caption, []).append(html_unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip())
+    return titles
+
+
+def test_the_sidebar_titles_are_distinct(site):
+    titles = sidebar_titles(site)
+    assert {"Answers", "Notebooks", "For maintainers"} <= titles.keys(), titles
+    flat = [t for group in titles.values() for t in group]
+    assert len(flat) == len(set(flat)), titles
+    # no answer and notebook of the same question share more than their question number
+    for answer, notebook in zip(titles["Answers"], titles["Notebooks"], strict=True):
+        assert notebook.endswith("notebook: the evidence") and notebook.split()[0] in answer, (answer, notebook)
+
+
+def test_quick_start_comes_before_the_first_table_or_figure(site):
+    landing = article((site / "index.html").read_text())
+    quick = landing.find('id="quick-start"')
+    first = min(i for i in (landing.find("<table"), landing.find("<img")) if i >= 0)
+    assert 0 <= quick < first, "the landing page's Quick start is below a table or a figure"
 
 
 def test_search_finds_the_answers(site, browser):
