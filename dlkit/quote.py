@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from .data import REPO_ROOT
-from .results import ResultsError, read_results
+from .results import ResultsError, read_committed
 
 QUOTE = re.compile(r"<!--q:(?P<file>[\w.-]+):(?P<path>[\w.\-\[\]]+):(?P<fmt>\w+)-->(?P<value>.*?)<!--/q-->")
 TABLE = re.compile(r"(<!--table:(?P<name>\w+)(?::(?P<arg>\w+))?-->\n)(?P<body>.*?)(<!--/table-->)", re.S)
@@ -103,7 +103,7 @@ def sync(text: str) -> tuple[str, list[str]]:
     cache: dict[str, dict] = {}
 
     def quote(m: re.Match) -> str:
-        data = cache.setdefault(m["file"], read_results(m["file"]))
+        data = cache.setdefault(m["file"], read_committed(m["file"]))
         try:
             value = lookup(data, m["path"])
         except (KeyError, IndexError, ValueError, TypeError):   # a non-numeric list index, or a null on the path

@@ -161,6 +161,12 @@ def committed_results_path(name: str) -> Path:
     return RESULTS_DIR / f"{name}.json"
 
 
+def read_committed(name: str) -> dict:
+    """results/<name>.json, the committed evidence, whatever this run wrote to results/scratch/: what the
+    quoted numbers in README.md and answers/ are checked against."""
+    return read_json(committed_results_path(name))
+
+
 def read_json(path: Path) -> dict:
     """The JSON in `path`; a missing or damaged file is a ResultsError that names it and the problem."""
     try:

@@ -1,7 +1,7 @@
 """Markdown tables generated from results/*.json (used by dlkit.quote for answers/ and README)."""
 from __future__ import annotations
 
-from .results import read_results
+from .results import read_committed
 
 
 def _pct(x: float | None, digits: int = 2) -> str:
@@ -164,7 +164,7 @@ PIPELINE_ROWS = {
 
 
 def benchmark_pipeline() -> str:
-    r = read_results("benchmark_pipeline")
+    r = read_committed("benchmark_pipeline")
     lines = ["| one epoch of the Q3 network (60,000 images, batch 64) | median s | min–max s | µs / step |",
              "|---|---:|---:|---:|"]
     for key, label in PIPELINE_ROWS.items():
@@ -175,7 +175,7 @@ def benchmark_pipeline() -> str:
 
 
 def benchmark_resnet_cpu() -> str:
-    r = read_results("benchmark_resnet_cpu")
+    r = read_committed("benchmark_resnet_cpu")
     lines = ["| ResNet-18 at 28×28 | stem | batch | `channels_last` | threads | `torch.compile` | bf16 autocast "
              "| images / s, median | min–max | × batch-64 baseline |",
              "|---|---|---:|---|---:|---|---|---:|---:|---:|"]
@@ -199,13 +199,10 @@ def q4_targets_table(record: dict) -> str:
 
 
 def _q4_or_none(profile: str) -> dict | None:
-    """The profile's results as the quoted numbers read them (dlkit.results.read_results: this run's own
-    results/scratch/ file when not recording, else the committed one); None when neither exists."""
-    from .results import RESULTS_DIR, committed_results_path, read_results, recording
+    """The profile's committed results (results/, never results/scratch/), or None before its first full run."""
+    from .results import committed_results_path
     name = Q4_FILE.format(profile)
-    scratch = RESULTS_DIR / "scratch" / f"{name}.json"
-    exists = committed_results_path(name).exists() or (not recording() and scratch.exists())
-    return read_results(name) if exists else None
+    return read_committed(name) if committed_results_path(name).exists() else None
 
 
 # Generated tables, by the names that `<!--table:NAME:ARG-->` markers in README.md and answers/ use.
@@ -261,7 +258,7 @@ def _after_holm(test: dict) -> str:
 Q4_HEADLINE_MODEL = "ResNet-18"
 
 
-def q4_headline(profile: str) -> str:
+def readme_q4_headline(profile: str) -> str:
     """The README's Q4 headline: each ResNet-18 comparison, its gap and interval, and its verdict alone and after
     Holm (read from the `tests` of results/q4_lenet5_vs_resnet18_<profile>.json, so a re-run updates it)."""
     def render(r: dict) -> str:

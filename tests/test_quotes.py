@@ -35,7 +35,7 @@ def test_committed_results_are_full_runs_and_quoted(name):
 
 def test_a_wrong_number_is_caught(tmp_path, monkeypatch):
     (tmp_path / "demo.json").write_text(json.dumps({"acc": [0.5, 0.98765], "n": 12345}))
-    monkeypatch.setattr(quote, "read_results", lambda name: json.loads((tmp_path / f"{name}.json").read_text()))
+    monkeypatch.setattr(quote, "read_committed", lambda name: json.loads((tmp_path / f"{name}.json").read_text()))
     good = "a <!--q:demo:acc.1:pct2-->98.77%<!--/q--> b <!--q:demo:n:int-->12,345<!--/q-->"
     assert quote.sync(good)[1] == []
     fixed, problems = quote.sync(good.replace("98.77%", "98.70%"))
@@ -60,3 +60,12 @@ def test_a_broken_results_file_is_named_not_a_traceback(tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{md}: cannot read the quoted results: {tmp_path / 'demo.json'}: " in err
     assert quote.main(["--write", str(md)]) == 2 and md.read_text() == "a <!--q:demo:acc.1:pct2-->98.77%<!--/q-->\n"
+
+
+def test_quotes_read_the_committed_results_not_scratch(tmp_path, monkeypatch):
+    """A Run All without RECORD=1 writes results/scratch/; the quoted numbers are still checked against results/."""
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "demo.json").write_text(json.dumps({"acc": 0.5}))
+    (tmp_path / "scratch" / "demo.json").write_text(json.dumps({"acc": 0.9}))
+    assert quote.sync("<!--q:demo:acc:pct0-->50%<!--/q-->")[1] == []
