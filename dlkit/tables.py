@@ -83,7 +83,7 @@ def q4_comparison_table(comparisons: list[dict], smoke: bool = False) -> str:
     """Welch's test over seeds for every comparison, with Holm's adjustment over all of them, and the cost
     ratios. A smoke run shows no verdict: its numbers check the code only."""
     lines = ["| dataset | challenger vs baseline | gap (points) | std, baseline / challenger (points) "
-             "| Welch t (df) | p (two-sided) | p, Holm-adjusted | 95% CI of the gap (points) | Welch verdict "
+             "| Welch t (df) | p (two-sided) | p, Holm-adjusted | 95% CI of the gap (points) | Welch verdict, unadjusted "
              "| baseline errors removed | × training FLOPs | × training time |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for c in comparisons:
@@ -101,7 +101,7 @@ def q4_per_image_table(comparisons: list[dict], smoke: bool = False) -> str:
     """The pairing-free per-image test for every comparison (Holm over its own family), with the count of
     significant McNemar tests among all seed pairings and the range of discordant images per pairing."""
     lines = ["| dataset | challenger vs baseline | gap (points) | images better for challenger / baseline "
-             "| paired t (df) | p | p, Holm-adjusted | 95% CI (points) | per-image verdict "
+             "| paired t (df) | p | p, Holm-adjusted | 95% CI (points) | per-image verdict, unadjusted "
              "| McNemar: pairs significant (after Holm) | images one run of the pair gets right, the other wrong |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for c in comparisons:
@@ -262,7 +262,7 @@ def readme_q4_headline(profile: str) -> str:
     """The README's Q4 headline: each ResNet-18 comparison, its gap and interval, and its verdict alone and after
     Holm (read from the `tests` of results/q4_lenet5_vs_resnet18_<profile>.json, so a re-run updates it)."""
     def render(r: dict) -> str:
-        lines = ["| dataset | comparison | gap (points) | 95% CI (points) | Welch verdict | after Holm (adjusted p) |",
+        lines = ["| dataset | comparison | gap (points) | 95% CI (points) | Welch verdict, unadjusted | after Holm (adjusted p) |",
                  "|---|---|---:|---:|---|---|"]
         for t in r["tests"].values():
             if Q4_HEADLINE_MODEL not in (t["baseline"]["model"], t["challenger"]["model"]):

@@ -64,7 +64,7 @@ def test_range_format_for_quotes():
 
 
 def test_a_quote_of_a_missing_key_is_reported_not_raised(monkeypatch):
-    monkeypatch.setattr(quote, "read_results", lambda name: {"rows": [{"ips": 1.0}]})
+    monkeypatch.setattr(quote, "read_committed", lambda name: {"rows": [{"ips": 1.0}]})
     text = "<!--q:demo:settings.b64.ips:int-->?<!--/q--> <!--q:demo:rows.3.ips:int-->?<!--/q-->"
     assert quote.sync(text) == (text, ["demo:settings.b64.ips is not in results/demo.json",
                                        "demo:rows.3.ips is not in results/demo.json"])
@@ -72,6 +72,8 @@ def test_a_quote_of_a_missing_key_is_reported_not_raised(monkeypatch):
 
 def test_quick_runs_never_overwrite_committed_results(tmp_path, monkeypatch):
     monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(results, "GIT_COMMIT_AT_START", "abc1234")
+    monkeypatch.setenv("RECORD", "1")                     # `make bench` records; a plain full run writes scratch
     quick = bench.write_record("benchmark_demo", {"speedup": 1.0}, quick=True, started=0.0)
     full = bench.write_record("benchmark_demo", {"speedup": 2.0}, quick=False, started=0.0)
     assert quick == tmp_path / "smoke" / "benchmark_demo.json" and full == tmp_path / "benchmark_demo.json"

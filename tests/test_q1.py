@@ -23,7 +23,7 @@ def shown_number(text: str, fmt: str) -> float:
     return number / 100 if fmt.removeprefix("up").startswith(("pct", "pp")) else number
 
 
-def bounds_rounded_down(markdown: str, read=quote.read_results) -> list[str]:
+def bounds_rounded_down(markdown: str, read=quote.read_committed) -> list[str]:
     problems = []
     for m in BOUND.finditer(markdown):
         value = abs(quote.lookup(read(m["file"]), m["path"]))
