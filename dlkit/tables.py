@@ -83,7 +83,8 @@ def q4_comparison_table(comparisons: list[dict], smoke: bool = False) -> str:
     """Welch's test over seeds for every comparison, with Holm's adjustment over all of them, and the cost
     ratios. A smoke run shows no verdict: its numbers check the code only."""
     lines = ["| dataset | challenger vs baseline | gap (points) | std, baseline / challenger (points) "
-             "| Welch t (df) | p (two-sided) | p, Holm-adjusted | 95% CI of the gap (points) | Welch verdict, unadjusted "
+             "| Welch t (df) | p (two-sided) | p, Holm-adjusted | 95% CI of the gap (points) "
+             "| Welch verdict, unadjusted "
              "| baseline errors removed | × training FLOPs | × training time |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for c in comparisons:
@@ -262,7 +263,8 @@ def readme_q4_headline(profile: str) -> str:
     """The README's Q4 headline: each ResNet-18 comparison, its gap and interval, and its verdict alone and after
     Holm (read from the `tests` of results/q4_lenet5_vs_resnet18_<profile>.json, so a re-run updates it)."""
     def render(r: dict) -> str:
-        lines = ["| dataset | comparison | gap (points) | 95% CI (points) | Welch verdict, unadjusted | after Holm (adjusted p) |",
+        lines = ["| dataset | comparison | gap (points) | 95% CI (points) | Welch verdict, unadjusted "
+                 "| after Holm (adjusted p) |",
                  "|---|---|---:|---:|---|---|"]
         for t in r["tests"].values():
             if Q4_HEADLINE_MODEL not in (t["baseline"]["model"], t["challenger"]["model"]):
