@@ -101,7 +101,7 @@ def test_recording_from_uncommitted_code_is_refused(tmp_path, monkeypatch, commi
     with pytest.raises(results.DirtyTreeError, match="RECORD=1 refuses"):
         records.RunStore("q", smoke=False)
     with pytest.raises(results.DirtyTreeError):
-        results.results_path("q1_cross_entropy_vs_mse")
+        results.results_path("q1_cross_entropy_vs_mse", smoke=False)
     monkeypatch.setenv("ALLOW_DIRTY", "1")                                 # loud, but allowed
     assert records.RunStore("q", smoke=False).folder == tmp_path / "runs" / "q"
     monkeypatch.delenv("RECORD")
