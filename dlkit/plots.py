@@ -6,8 +6,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from .train import smoke_mode
-
 
 def plot_history(histories: dict[str, list[dict]], keys=("train_loss", "val_acc"), axes=None,
                  logy: bool = False):
@@ -80,20 +78,13 @@ def show_misclassified(images: torch.Tensor, labels: torch.Tensor, preds: torch.
     return fig
 
 
-FIGURES_DIR = Path(__file__).resolve().parents[1] / "answers" / "figures"
-
-
 def save_figure(fig, name: str, dpi: int = 100) -> Path | None:
-    """Write answers/figures/<name>.png for the answers to embed, when recording (`make run`, RECORD=1); a full
-    run without RECORD=1 writes results/scratch/figures/<name>.png instead, and smoke mode writes nothing."""
-    if smoke_mode():
+    """Write <name>.png into `results.figure_dir()`: answers/figures/ for the answers to embed when recording
+    (`make run`, RECORD=1), results/scratch/figures/ for a full run without RECORD=1; smoke mode writes nothing."""
+    from .results import figure_dir
+    folder = figure_dir()
+    if folder is None:
         return None
-    from .results import RESULTS_DIR, recording, require_committed_code
-    if recording():
-        require_committed_code()
-        folder = FIGURES_DIR
-    else:
-        folder = RESULTS_DIR / "scratch" / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
@@ -138,12 +129,50 @@ def row_devices(record: dict, row: dict) -> str:
     return " + ".join(short_device(d) for d in devices)
 
 
+# Where a point's label may go, in offset points from the point (dx, dy, horizontal alignment), in order of
+# preference: below right first, as most labels sit; the first that overlaps no other label, marker or error bar
+# is taken.
+LABEL_SPOTS = ((6, -10, "left"), (6, 5, "left"), (-6, -10, "right"), (-6, 5, "right"),
+               (6, -20, "left"), (6, 15, "left"), (-6, -20, "right"), (-6, 15, "right"))
+
+
+def place_labels(fig, labelled: list[tuple]) -> None:
+    """Move each point label (matplotlib Annotation) to the first of LABEL_SPOTS where it overlaps no label
+    placed before it and no point's marker or error bar on its panel, as the figure is laid out now (call it
+    after tight_layout). `labelled` holds (annotation, error bar Line2D marker, error bar LineCollection) per
+    point; a label that fits nowhere keeps its first spot."""
+    from matplotlib.transforms import Bbox
+
+    renderer = fig.canvas.get_renderer()
+    obstacles: dict = {}                                     # axes -> boxes in display pixels
+    for ann, marker, bars in labelled:
+        boxes = obstacles.setdefault(ann.axes, [])
+        boxes.append(marker.get_window_extent(renderer))
+        if bars is not None:
+            boxes += [Bbox(segment).padded(3 * fig.dpi / 72) for segment in
+                      (ann.axes.transData.transform(s) for s in bars.get_segments())]
+    for ann, _, _ in labelled:
+        boxes = obstacles[ann.axes]
+        for dx, dy, ha in LABEL_SPOTS:
+            ann.set_position((dx, dy))
+            ann.set_horizontalalignment(ha)
+            box = ann.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in boxes):
+                break
+        else:
+            ann.set_position(LABEL_SPOTS[0][:2])
+            ann.set_horizontalalignment(LABEL_SPOTS[0][2])
+            box = ann.get_window_extent(renderer)
+        boxes.append(box)
+
+
 def plot_cost(records: dict[str, dict], smoke: bool = False):
     """Q4's cost picture: test accuracy (mean ± 1 std over seeds) against training time and training FLOPs.
 
     `records` maps a profile name ("cpu", "gpu") to its results JSON. One row per dataset. Colour is the
     model and the marker is the device that trained the runs, read from the run records (never the machine
-    drawing the figure); each point is labelled with its epochs (and its profile, when several are drawn).
+    drawing the figure); each point is labelled with its epochs (and its profile, when several are drawn), where
+    the label overlaps no other label, marker or error bar (`place_labels`).
     The dashed line joins the accuracy-for-cost frontier: always on the FLOPs panels, which do not depend on
     the device, and on the time panels only when one device trained every point (times from different
     devices do not compare). One legend for the figure; a footnote says what the error bars are and that the
@@ -155,16 +184,20 @@ def plot_cost(records: dict[str, dict], smoke: bool = False):
     devices = list(dict.fromkeys(row_devices(r, s) for r in records.values() for s in r["summary"]))
     marker = {d: DEVICE_MARKERS[i % len(DEVICE_MARKERS)] for i, d in enumerate(devices)}
     fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.8 * len(datasets)), squeeze=False)
+    labelled = []
     for row, dataset in zip(axes, datasets):
         for column, (ax, cost_key) in enumerate(zip(row, ("train_seconds", "train_flops"))):
             points = []
             for profile, record in records.items():
                 for s in (s for s in record["summary"] if s["dataset"] == dataset):
                     x, y = s[cost_key], 100 * s["test_accuracy_mean"]
-                    ax.errorbar(x, y, yerr=100 * (s["test_accuracy_std"] or 0), fmt=marker[row_devices(record, s)],
-                                color=MODEL_COLOURS.get(s["model"], "grey"), capsize=3, ms=7)
+                    point, _, bars = ax.errorbar(x, y, yerr=100 * (s["test_accuracy_std"] or 0),
+                                                 fmt=marker[row_devices(record, s)],
+                                                 color=MODEL_COLOURS.get(s["model"], "grey"), capsize=3, ms=7)
                     label = f"{s['epochs']} ep." + (f", {profile}" if len(records) > 1 else "")
-                    ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8)
+                    ann = ax.annotate(label, (x, y), textcoords="offset points", xytext=LABEL_SPOTS[0][:2],
+                                      fontsize=8)
+                    labelled.append((ann, point, bars[0] if bars else None))
                     points.append((x, y))
             if column == 1 or len(devices) == 1:
                 front = pareto_front(points)
@@ -187,4 +220,5 @@ def plot_cost(records: dict[str, dict], smoke: bool = False):
     if smoke:
         fig.suptitle("SMOKE RUN: tiny subsets, 1-3 epochs; checks the code, not results", y=1.04, color="tab:red")
     fig.tight_layout(rect=(0, 0.02, 1, 0.96))
+    place_labels(fig, labelled)
     return fig

@@ -11,12 +11,14 @@ difference in points and the share of the test images predicted alike. On the sa
 same torch the two agree on every image; elsewhere the printout says how far they agree.
 
 Nothing is written into results/ except a JSON copy of the printout under results/scratch/recheck/
-(git-ignored; --no-report skips it). Exit status: 0 when it ran, 1 with --expect-exact unless every
+(git-ignored; --no-report skips it). Training prints one line per epoch and no progress bars (NO_PROGRESS=1,
+as `python -m dlkit.run_notebooks` sets it). Exit status: 0 when it ran, 1 with --expect-exact unless every
 test image is predicted alike, 2 when the record cannot be re-checked (the message names the file).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -183,7 +185,7 @@ def recheck(path: Path, device_asked: str | None = None, report: bool = True) ->
           "NOT EXACT: " + ("see the warnings above for why it may differ" if warnings else
                            "same spec, data, device, torch and threads, yet different predictions"))
     if report:
-        where = results.RESULTS_DIR / "scratch" / "recheck" / path.name
+        where = results.scratch_root() / "recheck" / path.name
         write_json_atomic(where, out)
         print(f"report: {where}")
     return out
@@ -197,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", help="train on this device (default: the record's type if present, else cpu)")
     parser.add_argument("--no-report", action="store_true", help="print only; write no results/scratch/recheck/")
     args = parser.parse_args(argv)
+    os.environ["NO_PROGRESS"] = "1"          # the per-epoch lines stay; tqdm's bars would only add noise
     try:
         out = recheck(args.record, args.device, report=not args.no_report)
     except (RecheckError, data.DataError) as e:

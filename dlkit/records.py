@@ -63,6 +63,7 @@ class RunStore:
         self.committed = None if smoke else results.RESULTS_DIR / "runs" / name
         self.fresh = fresh_start() if fresh is None else fresh
         self.trained, self.reused = 0, 0
+        self.reused_from: dict[Path, int] = {}                                # folder -> records read there
 
     @staticmethod
     def file_name(spec: dict) -> str:
@@ -85,6 +86,7 @@ class RunStore:
                 raise ResultsError(f"{path}: its spec differs from the run asked for; delete the file "
                                    "or re-run with FRESH=1")
             self.reused += 1
+            self.reused_from[path.parent] = self.reused_from.get(path.parent, 0) + 1
             print(f"reused {path.name}")
             return saved["result"]
         path = self.folder / self.file_name(spec)
@@ -98,7 +100,11 @@ class RunStore:
         return result
 
     def report(self) -> str:
-        root = results.RESULTS_DIR.parent
-        where = self.folder.relative_to(root) if root in self.folder.parents else self.folder
-        return (f"{self.trained} runs trained, {self.reused} reused from {where}"
+        """'2 runs trained, 28 reused from results/runs/q4; new records saved in results/scratch/runs/q4': where
+        the reused records were read and where the new ones went, naming only a folder that was used."""
+        reused_from = [(results.shown_path(folder), n) for folder, n in self.reused_from.items()]
+        sources = (reused_from[0][0] if len(reused_from) == 1 else
+                   " and ".join(f"{where} ({n})" for where, n in reused_from))
+        return (f"{self.trained} runs trained, {self.reused} reused" + (f" from {sources}" if reused_from else "")
+                + (f"; new records saved in {results.shown_path(self.folder)}" if self.trained else "")
                 + (" (FRESH=1: saved runs ignored)" if self.fresh else ""))

@@ -17,6 +17,8 @@ from .train import env_choice, smoke_mode
 
 # $RESULTS_DIR moves every results file and run record elsewhere (the tests use a temporary folder).
 RESULTS_DIR = Path(os.environ.get("RESULTS_DIR") or REPO_ROOT / "results")
+# the figures the answers embed, written by recording runs only
+FIGURES_DIR = REPO_ROOT / "answers" / "figures"
 
 
 def recording() -> bool:
@@ -34,7 +36,23 @@ def output_root(smoke: bool | None = None) -> Path:
     if recording():
         require_committed_code()
         return RESULTS_DIR
+    return scratch_root()
+
+
+def scratch_root() -> Path:
+    """results/scratch/ (git-ignored): what a full run without RECORD=1 writes, and the re-checks' reports."""
     return RESULTS_DIR / "scratch"
+
+
+def figure_dir(smoke: bool | None = None) -> Path | None:
+    """Where this run saves its figures, decided as `output_root` decides: answers/figures/ when it records
+    (RECORD=1, from a committed tree), <output_root>/figures/ (results/scratch/figures/) for a full run that does
+    not, and None in smoke mode, which saves no figure."""
+    smoke = smoke_mode() if smoke is None else smoke
+    if smoke:
+        return None
+    root = output_root(smoke=False)
+    return FIGURES_DIR if root == RESULTS_DIR else root / "figures"
 
 
 def results_path(name: str, smoke: bool | None = None) -> Path:
@@ -151,7 +169,7 @@ def read_results(name: str, smoke: bool = False) -> dict:
     when not recording), or the committed results/<name>.json."""
     if smoke:
         return read_json(RESULTS_DIR / "smoke" / f"{name}.json")
-    for folder in (RESULTS_DIR / "scratch", RESULTS_DIR) if not recording() else (RESULTS_DIR,):
+    for folder in (scratch_root(), RESULTS_DIR) if not recording() else (RESULTS_DIR,):
         if (folder / f"{name}.json").exists():
             return read_json(folder / f"{name}.json")
     return read_json(RESULTS_DIR / f"{name}.json")

@@ -128,6 +128,10 @@ def per_image_test(runs_a: list[list[bool]], runs_b: list[list[bool]], confidenc
     """A paired test over the test images that needs no pairing of runs: is b more accurate than a on these
     images, for these trained runs?
 
+    `runs_a` is the baseline and `runs_b` the challenger (Q4 passes the baseline's runs first): the gap is
+    challenger minus baseline, and `images_challenger_better` / `images_baseline_better` count the images whose
+    mean correctness is higher for the challenger / for the baseline.
+
     `runs_a` and `runs_b` hold, per run (seed), which test images it got right, in the same image order. Each
     image gets each side's mean correctness over its runs (0, 1/3, 2/3 or 1 with three seeds), and the
     difference d = mean_b - mean_a is tested with a paired t-test over the images
@@ -144,7 +148,8 @@ def per_image_test(runs_a: list[list[bool]], runs_b: list[list[bool]], confidenc
     mean_b = [sum(col) / len(runs_b) for col in zip(*runs_b)]
     diffs = [b - a for a, b in zip(mean_a, mean_b)]
     out = {"n_images": n, "runs": [len(runs_a), len(runs_b)], "gap": statistics.fmean(diffs),
-           "images_b_better": sum(1 for d in diffs if d > 0), "images_a_better": sum(1 for d in diffs if d < 0),
+           "images_challenger_better": sum(1 for d in diffs if d > 0),
+           "images_baseline_better": sum(1 for d in diffs if d < 0),
            "t": None, "df": None, "p": None, "confidence": confidence, "ci": None, "verdict": "untested"}
     if n < 2 or min(diffs) == max(diffs):
         return out

@@ -111,7 +111,7 @@ def q4_per_image_table(comparisons: list[dict], smoke: bool = False) -> str:
         d = m["discordant"]
         holm = "" if m.get("significant_after_holm") is None else f" ({m['significant_after_holm']})"
         lines.append(f"| {c['dataset']} | {_pair(c)} | {100 * t['gap']:+.2f} "
-                     f"| {t['images_b_better']:,} / {t['images_a_better']:,} | {paired} | {_p(t)} "
+                     f"| {t['images_challenger_better']:,} / {t['images_baseline_better']:,} | {paired} | {_p(t)} "
                      f"| {_p(t, 'p_holm')} | {_ci(t)} | {_verdict(t, smoke)} "
                      f"| {m['significant']} of {m['n_pairs']}{holm} | {d['min']:,}–{d['max']:,} |")
     return "\n".join(lines)
@@ -352,13 +352,16 @@ def _commit_words(commit: str | None) -> str:
 
 def provenance() -> str:
     """Which commit made each committed results file and run record, and which were made from a modified tree
-    ("+dirty" in environment.git_commit; run records without a `made_by`, written before records named one)."""
+    ("+dirty" in environment.git_commit, or in retrained_on.git_commit for a re-check report; run records without
+    a `made_by`, written before records named one)."""
     from collections import Counter
 
     from .results import RESULTS_DIR, read_json
     lines = ["| evidence | made from commit |", "|---|---|"]
     for path in sorted(RESULTS_DIR.glob("*.json")):
-        commit = read_json(path).get("environment", {}).get("git_commit")
+        record = read_json(path)
+        # a re-check report names the commit of the code that retrained, in retrained_on
+        commit = (record.get("environment") or record.get("retrained_on") or {}).get("git_commit")
         lines.append(f"| `results/{path.name}` | {_commit_words(commit)} |")
     for folder in sorted(p for p in (RESULTS_DIR / "runs").glob("*") if p.is_dir()):
         counts = Counter()

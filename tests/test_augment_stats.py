@@ -141,7 +141,7 @@ def check_per_image_test(per_image_test) -> None:
     assert out["ci"] == pytest.approx([1 / 6 - 2.5706 * math.sqrt(1 / 90), 1 / 6 + 2.5706 * math.sqrt(1 / 90)],
                                       abs=1e-4)
     assert out["verdict"] == "within noise"
-    assert (out["images_b_better"], out["images_a_better"]) == (2, 0)
+    assert (out["images_challenger_better"], out["images_baseline_better"]) == (2, 0)
     for a, b in [(RUNS_A[::-1], RUNS_B), (RUNS_A, RUNS_B[::-1])]:          # any pairing of seeds: the same test
         assert per_image_test(a, b) == out
     assert per_image_test(RUNS_B, RUNS_A)["gap"] == pytest.approx(-1 / 6)

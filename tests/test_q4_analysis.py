@@ -16,7 +16,7 @@ def comparison(verdict: str = "ahead") -> dict:
     return {**test, "dataset": "MNIST", "std": [0.001, 0.002], "errors_removed": 0.3, "x_train_flops": 79.0,
             "x_train_seconds": None, "baseline": {"model": "LeNet-5", "epochs": 5},
             "challenger": {"model": "ResNet-18", "epochs": 10},
-            "per_image": {**test, "images_b_better": 40, "images_a_better": 20},
+            "per_image": {**test, "images_challenger_better": 40, "images_baseline_better": 20},
             "mcnemar": {"pairs": [pair] * 9, "n_pairs": 9, "significant": 9, "significant_after_holm": 7,
                         "discordant": {"min": 40, "max": 40, "mean": 40}}}
 
@@ -56,6 +56,34 @@ def test_the_cost_figure_takes_devices_from_the_records_and_fills_its_legend_mar
     assert "do not compare" in " ".join(t.get_text() for t in fig.texts)   # two devices: said in the footnote
     time_panel = fig.axes[0]
     assert not [line for line in time_panel.get_lines() if line.get_linestyle() == "--"]   # no frontier across CPUs
+
+
+def test_no_point_label_of_the_cost_figure_overlaps_another_label_or_a_point():
+    """ResNet-18's 5- and 10-epoch points nearly coincide on the time panels (trained on two CPUs); their labels
+    must still not overlap each other or any marker, on any panel: the committed figure's data and a harder case,
+    with both points at the same time."""
+    import matplotlib.pyplot as plt
+
+    from dlkit.results import read_committed
+
+    close = record()
+    for row in list(close["summary"]):
+        if row["model"] == "ResNet-18":
+            close["summary"].append({**row, "epochs": 5, "train_seconds": row["train_seconds"] * 1.02,
+                                     "test_accuracy_mean": row["test_accuracy_mean"] - 0.0005,
+                                     "devices": ["AMD EPYC"]})
+    for records in ({"cpu": read_committed("q4_lenet5_vs_resnet18_cpu")}, {"cpu": close}):
+        fig = plots.plot_cost(records)
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            labels = [t.get_window_extent(renderer) for t in ax.texts]
+            markers = [line.get_window_extent(renderer) for line in ax.get_lines() if line.get_marker() not in
+                       (None, "None", "", "_")]
+            assert len(labels) == len(markers) >= 3
+            for i, box in enumerate(labels):
+                assert not any(box.overlaps(other) for other in labels[i + 1:]), (ax.get_title(), ax.texts[i])
+                assert not any(box.overlaps(m) for m in markers), (ax.get_title(), ax.texts[i])
+        plt.close(fig)
 
 
 def test_the_confusion_matrix_has_a_colour_bar_and_whole_counts():

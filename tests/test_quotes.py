@@ -69,3 +69,18 @@ def test_quotes_read_the_committed_results_not_scratch(tmp_path, monkeypatch):
     (tmp_path / "demo.json").write_text(json.dumps({"acc": 0.5}))
     (tmp_path / "scratch" / "demo.json").write_text(json.dumps({"acc": 0.9}))
     assert quote.sync("<!--q:demo:acc:pct0-->50%<!--/q-->")[1] == []
+
+
+def test_provenance_names_the_commit_of_every_results_file(tmp_path, monkeypatch):
+    """A results file names its commit in environment.git_commit, a re-check report in retrained_on.git_commit;
+    the generated table reads both, and says "no commit recorded" only when there is none."""
+    from dlkit import tables
+
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    (tmp_path / "a.json").write_text(json.dumps({"environment": {"git_commit": "abc1234"}}))
+    (tmp_path / "recheck_b.json").write_text(json.dumps({"retrained_on": {"git_commit": "def5678+dirty"}}))
+    (tmp_path / "c.json").write_text(json.dumps({"environment": {"git_commit": None}}))
+    table = tables.provenance()
+    assert "| `results/a.json` | `abc1234` |" in table
+    assert "| `results/recheck_b.json` | `def5678` **with uncommitted changes** |" in table
+    assert "| `results/c.json` | no commit recorded |" in table

@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from dlkit import data, q4, recheck, records, results
+from dlkit import data, q4, recheck, records, results, train
 from dlkit.data import REPO_ROOT
 
 # The Q4 notebook's smoke cpu recipe on smaller subsets (one LeNet-5 epoch of 16 steps): well under a second.
@@ -120,3 +120,16 @@ def test_a_file_that_is_no_run_record_is_named(tmp_path, capsys, content, proble
     assert recheck.main([str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and problem in err and "Traceback" not in err
+
+
+def test_recheck_trains_without_progress_bars(monkeypatch, tmp_path):
+    """Like `python -m dlkit.run_notebooks`, the re-check sets NO_PROGRESS=1 before it trains: the per-epoch
+    lines are printed, tqdm's bars are not."""
+    monkeypatch.setenv("NO_PROGRESS", "")           # restored (unset) after the test, whatever main() sets
+    monkeypatch.setenv("SMOKE", "0")
+    monkeypatch.delenv("CI", raising=False)
+    assert train.progress_enabled()
+    seen = []
+    monkeypatch.setattr(recheck, "recheck", lambda *a, **k: seen.append(train.progress_enabled()) or {"exact": True})
+    assert recheck.main([str(tmp_path / "r.json")]) == 0
+    assert seen == [False]

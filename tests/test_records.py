@@ -107,3 +107,55 @@ def test_recording_from_uncommitted_code_is_refused(tmp_path, monkeypatch, commi
     monkeypatch.delenv("RECORD")
     monkeypatch.delenv("ALLOW_DIRTY")
     assert results.results_path("q1", smoke=False) == tmp_path / "scratch" / "q1.json"   # exploring: no check
+
+
+def test_report_names_where_the_reused_records_came_from_and_where_new_ones_went(tmp_path, monkeypatch):
+    """An exploring run that reuses the committed records says they came from results/runs/, not from the
+    results/scratch/ folder it would write into; only a folder that got something is named."""
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(results, "GIT_COMMIT_AT_START", "abc1234")
+    monkeypatch.setenv("RECORD", "1")
+    recorder = records.RunStore("q", smoke=False, fresh=False)
+    recorder.run(SPEC, lambda: {"acc": 1})
+    committed, scratch = str(tmp_path / "runs" / "q"), str(tmp_path / "scratch" / "runs" / "q")
+    assert recorder.report() == f"1 runs trained, 0 reused; new records saved in {committed}"
+    monkeypatch.delenv("RECORD")
+    explorer = records.RunStore("q", smoke=False, fresh=False)
+    explorer.run(SPEC, lambda: {"acc": 2})
+    assert explorer.report() == f"0 runs trained, 1 reused from {committed}"
+    explorer.run({**SPEC, "seed": 1}, lambda: {"acc": 3})
+    assert explorer.report() == f"1 runs trained, 1 reused from {committed}; new records saved in {scratch}"
+    again = records.RunStore("q", smoke=False, fresh=False)          # both folders now hold a record it reuses
+    again.run(SPEC, lambda: {"acc": 4})
+    again.run({**SPEC, "seed": 1}, lambda: {"acc": 5})
+    assert again.report() == f"0 runs trained, 2 reused from {committed} (1) and {scratch} (1)"
+
+
+def test_figures_go_where_the_results_go(tmp_path, monkeypatch):
+    """save_figure asks results.figure_dir, which follows output_root: answers/figures/ when recording (from
+    committed code only), results/scratch/figures/ when exploring, nothing in smoke mode."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlkit import plots
+
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(results, "FIGURES_DIR", tmp_path / "answers" / "figures")
+    monkeypatch.setattr(results, "GIT_COMMIT_AT_START", "abc1234")
+    fig = plt.figure()
+    try:
+        monkeypatch.setenv("SMOKE", "1")
+        assert results.figure_dir() is None and plots.save_figure(fig, "f") is None
+        monkeypatch.setenv("SMOKE", "0")
+        assert results.figure_dir() == results.output_root() / "figures" == tmp_path / "results" / "scratch" / "figures"
+        assert plots.save_figure(fig, "f") == tmp_path / "results" / "scratch" / "figures" / "f.png"
+        monkeypatch.setenv("RECORD", "1")
+        assert plots.save_figure(fig, "f") == tmp_path / "answers" / "figures" / "f.png"
+        assert (tmp_path / "answers" / "figures" / "f.png").exists()
+        monkeypatch.setattr(results, "GIT_COMMIT_AT_START", "abc1234+dirty")
+        with pytest.raises(results.DirtyTreeError):
+            plots.save_figure(fig, "g")
+    finally:
+        plt.close(fig)
+    assert sorted(p.name for p in (tmp_path / "answers" / "figures").iterdir()) == ["f.png"]
