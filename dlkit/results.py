@@ -73,8 +73,20 @@ def _git_commit() -> str | None:
         return None
 
 
+def _commit_at_start() -> str | None:
+    """The commit of the code this run started with. `make run` records several notebooks in one go, and
+    each one writes its outputs and results before the next starts, so the tree is no longer clean for the
+    second: dlkit.run_notebooks checks the tree once, before the first, and passes the commit on in
+    RUN_NOTEBOOKS_COMMIT. It is accepted only while HEAD is still that commit."""
+    here = _git_commit()
+    inherited = os.environ.get("RUN_NOTEBOOKS_COMMIT")
+    if inherited and here and here.removesuffix("+dirty") == inherited:
+        return inherited
+    return here
+
+
 # taken when a notebook imports this module, i.e. the code the run started with
-GIT_COMMIT_AT_START = _git_commit()
+GIT_COMMIT_AT_START = _commit_at_start()
 
 
 class DirtyTreeError(RuntimeError):

@@ -42,11 +42,24 @@ def run_one(path: Path, scratch: Path) -> None:
     nbformat.write(clean(nbformat.read(out, as_version=4)), path)
 
 
+def pass_on_commit() -> None:
+    """RECORD=1: refuse a modified tree before the first notebook (DirtyTreeError), and hand the commit to
+    every kernel, since each notebook's written outputs leave the tree modified for the next one."""
+    os.environ.pop("RUN_NOTEBOOKS_COMMIT", None)
+    from . import results
+    commit = results._git_commit()
+    if results.recording():
+        results.require_committed_code()
+        if commit and not commit.endswith("+dirty"):
+            os.environ["RUN_NOTEBOOKS_COMMIT"] = commit
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)
     os.environ["NO_PROGRESS"] = "1"  # inherited by the kernels
+    pass_on_commit()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("papermill").setLevel(logging.INFO)
     scratch = Path(tempfile.mkdtemp(prefix="run_notebooks-"))

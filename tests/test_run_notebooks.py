@@ -41,3 +41,58 @@ def test_a_failing_notebook_stops_the_run_and_is_named(tmp_path):
     assert f"{bad} failed" in result.stderr and "ZeroDivisionError" in result.stderr
     assert f"{bad}  FAILED" in result.stdout and f"== {after}" not in result.stdout
     assert bad.read_text() == before
+
+
+def git_copy_of_dlkit(tmp_path):
+    """A throwaway git checkout holding this dlkit/, one committed notebook pair and a committed evidence file."""
+    import shutil
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "dlkit", repo / "dlkit", ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "evidence.txt").write_text("old\n")
+    record = ("import pathlib\nfrom dlkit import results\nresults.require_committed_code()\n"
+              "print('commit', results.GIT_COMMIT_AT_START)\n"
+              "pathlib.Path('../evidence.txt').write_text('new ' + __name__ + '\\n')   # a run writes evidence")
+    (repo / "notebooks").mkdir()
+    write_notebook(repo / "notebooks" / "first.ipynb", record)
+    write_notebook(repo / "notebooks" / "second.ipynb", record)
+    for cmd in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True, capture_output=True)
+    return repo
+
+
+def run_recording(repo, **env):
+    import os
+    return subprocess.run([sys.executable, "-m", "dlkit.run_notebooks", "notebooks/first.ipynb",
+                           "notebooks/second.ipynb"], cwd=repo, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(repo), "RECORD": "1", **env})
+
+
+def test_record_runs_several_notebooks_from_one_clean_commit(tmp_path):
+    """The first notebook's outputs leave the tree modified; the second still records, naming the commit."""
+    repo = git_copy_of_dlkit(tmp_path)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True,
+                          text=True).stdout.strip()
+    result = run_recording(repo)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for name in ("first", "second"):
+        out = nbformat.read(repo / "notebooks" / f"{name}.ipynb", as_version=4).cells[0].outputs[0].text
+        assert out == f"commit {head}\n"
+
+
+def test_record_refuses_a_modified_tree_before_the_first_notebook(tmp_path):
+    repo = git_copy_of_dlkit(tmp_path)
+    (repo / "evidence.txt").write_text("edited by hand\n")
+    result = run_recording(repo)
+    assert result.returncode != 0 and "DirtyTreeError" in result.stderr
+    assert "== notebooks/first.ipynb" not in result.stdout   # nothing ran
+
+
+def test_a_handed_on_commit_that_is_not_head_is_ignored(tmp_path):
+    repo = git_copy_of_dlkit(tmp_path)
+    result = run_recording(repo, RUN_NOTEBOOKS_COMMIT="0000000")   # stale or forged: replaced by the runner
+    assert result.returncode == 0, result.stderr[-2000:]
+    import os
+    probe = subprocess.run([sys.executable, "-c", "from dlkit import results; print(results.GIT_COMMIT_AT_START)"],
+                           cwd=repo, capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(repo), "RUN_NOTEBOOKS_COMMIT": "0000000"})
+    assert probe.stdout.strip().endswith("+dirty"), probe.stdout + probe.stderr
