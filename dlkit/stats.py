@@ -18,9 +18,11 @@ import math
 import statistics
 import warnings
 
+import numpy as np
 from scipy import stats as scipy_stats
 
 CONFIDENCE = 0.95
+SIGN_FLIP_RESAMPLES = 9_999
 
 
 def t_two_sided_p(t: float, df: float) -> float:
@@ -157,7 +159,20 @@ def per_image_test(runs_a: list[list[bool]], runs_b: list[list[bool]], confidenc
     interval = result.confidence_interval(confidence)
     ci = [float(interval.low), float(interval.high)]
     return {**out, "t": float(result.statistic), "df": float(result.df), "p": float(result.pvalue), "ci": ci,
-            "verdict": verdict(*ci)}
+            "verdict": verdict(*ci), "p_sign_flip": sign_flip_p(diffs)}
+
+
+def sign_flip_p(diffs: list[float], resamples: int = SIGN_FLIP_RESAMPLES, seed: int = 0) -> float:
+    """Two-sided p of mean(diffs) = 0 by flipping the sign of each difference at random
+    (`scipy.stats.permutation_test`, one sample, permutation_type="samples"): a check of the paired t-test
+    that assumes no normal distribution, only that d is symmetric about 0 under the null. Exact (every sign
+    pattern) when 2**len(diffs) <= resamples; otherwise seeded, so its smallest possible p is
+    1 / (resamples + 1)."""
+    d = np.asarray(diffs, dtype=float)
+    result = scipy_stats.permutation_test((d,), lambda x, axis: np.mean(x, axis=axis), vectorized=True,
+                                          permutation_type="samples", n_resamples=resamples, batch=500,
+                                          alternative="two-sided", random_state=np.random.default_rng(seed))
+    return float(result.pvalue)
 
 
 def mcnemar_all_pairs(runs_a: list[list[bool]], runs_b: list[list[bool]], alpha: float = 1 - CONFIDENCE) -> dict:

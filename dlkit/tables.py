@@ -102,9 +102,10 @@ def q4_per_image_table(comparisons: list[dict], smoke: bool = False) -> str:
     """The pairing-free per-image test for every comparison (Holm over its own family), with the count of
     significant McNemar tests among all seed pairings and the range of discordant images per pairing."""
     lines = ["| dataset | challenger vs baseline | gap (points) | images better for challenger / baseline "
-             "| paired t (df) | p | p, Holm-adjusted | 95% CI (points) | per-image verdict, unadjusted "
-             "| McNemar: pairs significant (after Holm) | images one run of the pair gets right, the other wrong |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
+             "| paired t (df) | p | p, Holm-adjusted | sign-flip p, Holm-adjusted | 95% CI (points) "
+             "| per-image verdict, unadjusted | McNemar: pairs significant (after Holm) "
+             "| images one run of the pair gets right, the other wrong |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for c in comparisons:
         t, m = c["per_image"], c["mcnemar"]
         paired = "—" if t["t"] is None else f"{t['t']:.1f} ({t['df']:,.0f})"
@@ -112,7 +113,7 @@ def q4_per_image_table(comparisons: list[dict], smoke: bool = False) -> str:
         holm = "" if m.get("significant_after_holm") is None else f" ({m['significant_after_holm']})"
         lines.append(f"| {c['dataset']} | {_pair(c)} | {100 * t['gap']:+.2f} "
                      f"| {t['images_challenger_better']:,} / {t['images_baseline_better']:,} | {paired} | {_p(t)} "
-                     f"| {_p(t, 'p_holm')} | {_ci(t)} | {_verdict(t, smoke)} "
+                     f"| {_p(t, 'p_holm')} | {_p(t, 'p_sign_flip_holm')} | {_ci(t)} | {_verdict(t, smoke)} "
                      f"| {m['significant']} of {m['n_pairs']}{holm} | {d['min']:,}–{d['max']:,} |")
     return "\n".join(lines)
 

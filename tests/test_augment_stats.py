@@ -142,6 +142,8 @@ def check_per_image_test(per_image_test) -> None:
                                       abs=1e-4)
     assert out["verdict"] == "within noise"
     assert (out["images_challenger_better"], out["images_baseline_better"]) == (2, 0)
+    # sign flips: 2**6 patterns, enumerated; |mean| reaches 1/6 only when the two non-zero differences agree
+    assert out["p_sign_flip"] == pytest.approx(0.5)
     for a, b in [(RUNS_A[::-1], RUNS_B), (RUNS_A, RUNS_B[::-1])]:          # any pairing of seeds: the same test
         assert per_image_test(a, b) == out
     assert per_image_test(RUNS_B, RUNS_A)["gap"] == pytest.approx(-1 / 6)
@@ -174,6 +176,22 @@ def test_the_per_image_check_catches_broken_copies():
     for broken in (paired_by_index, independent, first_runs_only):
         with pytest.raises(AssertionError):
             check_per_image_test(broken)
+
+
+def test_sign_flip_p_is_exact_when_small_and_agrees_with_the_t_test_when_large():
+    """[1, 1, 1]: of the 8 sign patterns, 2 reach |mean| = 1 (two-sided p = 0.25; one-sided would be 0.125).
+    On 10,000 differences shaped like Q4's (mostly 0, steps of 1/3), the t-test's p and the sign-flip p agree."""
+    import numpy as np
+    from scipy import stats as scipy_stats
+    assert stats.sign_flip_p([1.0, 1.0, 1.0]) == pytest.approx(0.25)
+    assert stats.sign_flip_p([1.0, -1.0, 1.0, 1.0]) == pytest.approx(0.625)
+    rng = np.random.default_rng(1)
+    values = [-1, -2 / 3, -1 / 3, 0, 1 / 3, 2 / 3, 1]
+    diffs = rng.choice(values, 10_000, p=[.02, .03, .04, .81, .045, .03, .025])
+    t_p = scipy_stats.ttest_1samp(diffs, 0).pvalue
+    assert 0.001 < t_p < 0.5   # a case where the two could disagree visibly
+    assert stats.sign_flip_p(list(diffs)) == pytest.approx(t_p, abs=0.01)
+    assert stats.sign_flip_p(list(diffs)) == stats.sign_flip_p(list(diffs))   # seeded
 
 
 def test_per_image_test_without_any_difference_is_untested():
