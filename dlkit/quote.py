@@ -41,12 +41,15 @@ def lookup(data, path: str):
 
 def format_value(value, fmt: str) -> str:
     """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; eN: 1.2e-04; gN: N significant digits (0.0046);
-    int: 1,234; xN: 8.3×; s: the value as text;
+    int: 1,234; xN: 8.3×; s: the value as text; cpu: a device name as in the legends (Intel(R) Xeon(R) -> Intel Xeon);
     rangeN: {"min": 1201.5, "max": 1230} (or min_s / max_s, or [lo, hi]) -> 1,201.5–1,230.0;
     upeN, upfN, upppN: a bound ("to within ..."), its magnitude rounded UP, never below the measured value:
     1.11e-16 -> 1.2e-16 (upe1), 0.00341 -> 0.35 (uppp2, points, no sign)."""
     if fmt == "s":
         return str(value)
+    if fmt == "cpu":   # a device name, shortened as in the figures' legends
+        from .plots import short_device
+        return short_device(str(value))
     if fmt.startswith("up"):
         return round_up(value, fmt[2:])
     kind, digits = fmt.rstrip("0123456789"), fmt[len(fmt.rstrip("0123456789")):]

@@ -64,6 +64,7 @@ class RunStore:
         self.fresh = fresh_start() if fresh is None else fresh
         self.trained, self.reused = 0, 0
         self.reused_from: dict[Path, int] = {}                                # folder -> records read there
+        self.made_by: dict[str, dict] = {}                                    # record file -> who trained it
 
     @staticmethod
     def file_name(spec: dict) -> str:
@@ -86,6 +87,7 @@ class RunStore:
                 raise ResultsError(f"{path}: its spec differs from the run asked for; delete the file "
                                    "or re-run with FRESH=1")
             self.reused += 1
+            self.made_by[path.name] = saved.get("made_by", {})
             self.reused_from[path.parent] = self.reused_from.get(path.parent, 0) + 1
             print(f"reused {path.name}")
             return saved["result"]
@@ -96,8 +98,15 @@ class RunStore:
         write_json_atomic(path, {"spec": spec, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                  "made_by": made_by, "result": result}, indent=None)
         self.trained += 1
+        self.made_by[path.name] = made_by
         print(f"saved {path.name}")
         return result
+
+    def provenance(self) -> dict:
+        """The CPUs and commits that trained the runs returned so far, as their records say ("unknown" for a
+        record made before records named them)."""
+        return {key: sorted({str(m.get(field) or "unknown") for m in self.made_by.values()})
+                for key, field in (("cpu_models", "cpu_model"), ("git_commits", "git_commit"))}
 
     def report(self) -> str:
         """'2 runs trained, 28 reused from results/runs/q4; new records saved in results/scratch/runs/q4': where

@@ -84,3 +84,9 @@ def test_provenance_names_the_commit_of_every_results_file(tmp_path, monkeypatch
     assert "| `results/a.json` | `abc1234` |" in table
     assert "| `results/recheck_b.json` | `def5678` **with uncommitted changes** |" in table
     assert "| `results/c.json` | no commit recorded |" in table
+
+
+def test_a_cpu_name_is_quoted_as_the_legends_show_it():
+    from dlkit import quote
+    assert quote.format_value("Intel(R) Xeon(R) Processor", "cpu") == "Intel Xeon"
+    assert quote.format_value("AMD EPYC 7B13 64-Core Processor", "cpu") == "AMD EPYC 7B13 64-Core"

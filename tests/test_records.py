@@ -131,6 +131,25 @@ def test_report_names_where_the_reused_records_came_from_and_where_new_ones_went
     assert again.report() == f"0 runs trained, 2 reused from {committed} (1) and {scratch} (1)"
 
 
+def test_provenance_names_who_trained_the_runs_returned(tmp_path, monkeypatch):
+    """The CPUs and commits of the records a store returned, trained now or read back; a record without
+    `made_by` (made before records named it) counts as unknown."""
+    import json
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(results, "GIT_COMMIT_AT_START", "abc1234")
+    monkeypatch.setenv("RECORD", "1")
+    store = records.RunStore("q", smoke=False, fresh=False)
+    store.run(SPEC, lambda: {"acc": 1})
+    old = store.path({**SPEC, "seed": 7})
+    old.write_text(json.dumps({"spec": {**SPEC, "seed": 7}, "result": {"acc": 0}}))   # an old record
+    reader = records.RunStore("q", smoke=False, fresh=False)
+    reader.run(SPEC, lambda: {"acc": 2})
+    assert reader.provenance() == {"cpu_models": [results.cpu_model()], "git_commits": ["abc1234"]}
+    reader.run({**SPEC, "seed": 7}, lambda: {"acc": 3})
+    assert reader.provenance() == {"cpu_models": sorted([results.cpu_model(), "unknown"]),
+                                   "git_commits": ["abc1234", "unknown"]}
+
+
 def test_figures_go_where_the_results_go(tmp_path, monkeypatch):
     """save_figure asks results.figure_dir, which follows output_root: answers/figures/ when recording (from
     committed code only), results/scratch/figures/ when exploring, nothing in smoke mode."""
