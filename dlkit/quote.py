@@ -41,7 +41,8 @@ def lookup(data, path: str):
 
 def format_value(value, fmt: str) -> str:
     """pctN: 0.9785 -> 97.85% (N decimals); fN: fixed point; eN: 1.2e-04; gN: N significant digits (0.0046);
-    int: 1,234; xN: 8.3×; s: the value as text; cpu: a device name as in the legends (Intel(R) Xeon(R) -> Intel Xeon);
+    int: 1,234; xN: 8.3×; absppN: 0.0080 -> 0.80 (points, no sign); s: the value as text;
+    cpu: a device name as in the legends (Intel(R) Xeon(R) -> Intel Xeon);
     rangeN: {"min": 1201.5, "max": 1230} (or min_s / max_s, or [lo, hi]) -> 1,201.5–1,230.0;
     upeN, upfN, upppN: a bound ("to within ..."), its magnitude rounded UP, never below the measured value:
     1.11e-16 -> 1.2e-16 (upe1), 0.00341 -> 0.35 (uppp2, points, no sign)."""
@@ -63,6 +64,8 @@ def format_value(value, fmt: str) -> str:
         return f"{100 * value:.{n}f}%"
     if kind == "pp":
         return f"{100 * value:+.{n}f}"
+    if kind == "abspp":   # a distance in points, no sign, rounded to nearest
+        return f"{abs(100 * value):.{n}f}"
     if kind == "f":
         return f"{value:.{n}f}"
     if kind == "e":

@@ -119,11 +119,16 @@ def holm(p_values: dict[str, float]) -> dict[str, float]:
     return adjusted
 
 
-def add_holm(tests: dict[str, dict]) -> None:
-    """Adds `p_holm` to each Welch result in `tests` (name -> result) that has a p-value, the family being
-    all of them."""
+def add_holm(tests: dict[str, dict], alpha: float = 1 - CONFIDENCE) -> None:
+    """Adds `p_holm` to each result in `tests` (name -> result) that has a p-value, the family being all of
+    them, and `verdict_holm`: the test's own verdict when its adjusted p is below alpha, else "within noise"
+    ("untested" for a result without a p-value)."""
     for name, p_holm in holm({n: t["p"] for n, t in tests.items() if t["p"] is not None}).items():
         tests[name]["p_holm"] = p_holm
+    for test in tests.values():
+        if "verdict" in test:
+            test["verdict_holm"] = ("untested" if test.get("p_holm") is None else
+                                    test["verdict"] if test["p_holm"] < alpha else "within noise")
 
 
 def per_image_test(runs_a: list[list[bool]], runs_b: list[list[bool]], confidence: float = CONFIDENCE) -> dict:

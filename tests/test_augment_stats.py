@@ -121,6 +121,18 @@ def test_add_holm_adjusts_the_tests_that_have_a_p_value():
     assert "p_holm" not in tests["c"]
 
 
+def test_add_holm_gives_each_verdict_after_the_adjustment():
+    """Two tests at p 0.02 and 0.03 adjust to 0.04 and 0.04: both keep their verdicts. With a third at 0.5 they
+    adjust to 0.06 and 0.06: both become "within noise"; a test without a p-value stays "untested"."""
+    two = {"a": {"p": 0.02, "verdict": "ahead"}, "b": {"p": 0.03, "verdict": "behind"}}
+    stats.add_holm(two)
+    assert (two["a"]["verdict_holm"], two["b"]["verdict_holm"]) == ("ahead", "behind")
+    three = {"a": {"p": 0.02, "verdict": "ahead"}, "b": {"p": 0.03, "verdict": "behind"},
+             "c": {"p": 0.5, "verdict": "within noise"}, "d": {"p": None, "verdict": "untested"}}
+    stats.add_holm(three)
+    assert [three[k]["verdict_holm"] for k in "abcd"] == ["within noise", "within noise", "within noise", "untested"]
+
+
 # --- the pairing-free per-image test and McNemar over every pairing of seeds (Q4) ---------------------------
 
 # Six test images, two runs a side. Per image, mean correctness: a = 1, .5, 0, .5, 1, 1 and b = 1, 1, .5, .5, 1, 1,

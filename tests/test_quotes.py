@@ -90,3 +90,8 @@ def test_a_cpu_name_is_quoted_as_the_legends_show_it():
     from dlkit import quote
     assert quote.format_value("Intel(R) Xeon(R) Processor", "cpu") == "Intel Xeon"
     assert quote.format_value("AMD EPYC 7B13 64-Core Processor", "cpu") == "AMD EPYC 7B13 64-Core"
+
+
+def test_a_distance_in_points_is_unsigned_and_rounded_to_nearest():
+    from dlkit import quote
+    assert quote.format_value(-0.008000016, "abspp2") == "0.80" and quote.format_value(0.12660003, "abspp2") == "12.66"
