@@ -86,8 +86,8 @@ def mcnemar(correct_a: list[bool], correct_b: list[bool], alpha: float = 1 - CON
 
 
 def mcnemar_over_pairs(pairs: list[tuple[list[bool], list[bool]]]) -> dict:
-    """McNemar's test for each (a, b) pair of runs (seed i of a against seed i of b) and one overall verdict:
-    the pairs' common verdict when they all agree, else "mixed"."""
+    """McNemar's test for each (a, b) pair of runs given (Q3 passes every pairing of a run of a with a run of b)
+    and one overall verdict: the pairs' common verdict when they all agree, else "mixed"."""
     tests = [mcnemar(a, b) for a, b in pairs]
     verdicts = {t["verdict"] for t in tests}
     return {"pairs": tests, "p_max": max(t["p"] for t in tests),
@@ -171,8 +171,8 @@ def sign_flip_p(diffs: list[float], resamples: int = SIGN_FLIP_RESAMPLES, seed: 
     """Two-sided p of mean(diffs) = 0 by flipping the sign of each difference at random
     (`scipy.stats.permutation_test`, one sample, permutation_type="samples"): a check of the paired t-test
     that assumes no normal distribution, only that d is symmetric about 0 under the null. Exact (every sign
-    pattern) when 2**len(diffs) <= resamples; otherwise seeded, so its smallest possible p is
-    1 / (resamples + 1)."""
+    pattern) when 2**len(diffs) <= resamples; otherwise seeded, and SciPy's two-sided p (twice the smaller
+    one-sided p) is then at least 2 / (resamples + 1)."""
     d = np.asarray(diffs, dtype=float)
     result = scipy_stats.permutation_test((d,), lambda x, axis: np.mean(x, axis=axis), vectorized=True,
                                           permutation_type="samples", n_resamples=resamples, batch=500,

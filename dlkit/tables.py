@@ -69,9 +69,15 @@ def _p(test: dict, key: str = "p") -> str:
     return "—" if test.get(key) is None else f"{test[key]:.2g}"
 
 
+def _points(x: float) -> str:
+    """A fraction in signed percentage points, 2 decimals, or 3 where 2 would show 0.00 and hide the sign."""
+    shown = f"{100 * x:+.2f}"
+    return f"{100 * x:+.3f}" if shown in ("+0.00", "-0.00") and x != 0 else shown
+
+
 def _ci(test: dict) -> str:
     ci = test.get("ci")
-    return "—" if ci is None else f"{100 * ci[0]:+.2f} to {100 * ci[1]:+.2f}"
+    return "—" if ci is None else f"{_points(ci[0])} to {_points(ci[1])}"
 
 
 def _pair(c: dict) -> str:
@@ -131,25 +137,24 @@ def q4_mcnemar_pairs_table(comparisons: list[dict]) -> str:
 
 
 def q4_headline_table(record: dict) -> str:
-    """The small table of the answer: each model and budget's test accuracy on both datasets and its cost
-    (training FLOPs per run; training minutes per run on the device named by the run records)."""
+    """The small table of the answer: each model and budget's test accuracy on both datasets and its cost in
+    training FLOPs per run, with the device that trained it (minutes are in the fold's full table: two CPUs)."""
     summary = record["summary"]
     datasets = record["config"]["datasets"]
     groups = list(dict.fromkeys((s["model"], s["epochs"]) for s in summary))
     cheapest = min(s["train_flops"] for s in summary if s["dataset"] == datasets[0])
     names = {"FashionMNIST": "Fashion-MNIST"}
     lines = ["| model | epochs | " + " | ".join(f"{names.get(d, d)}: test accuracy % ± std (points)" for d in datasets)
-             + " | training FLOPs (× cheapest) | training min per run | trained on |",
-             "|---|---:|" + "---:|" * len(datasets) + "---:|---:|---|"]
+             + " | training FLOPs (× cheapest) | trained on |",
+             "|---|---:|" + "---:|" * len(datasets) + "---:|---|"]
     for model, epochs in groups:
         rows = [s for s in summary if (s["model"], s["epochs"]) == (model, epochs)]
         by_dataset = {s["dataset"]: s for s in rows}
         accuracy = " | ".join(_pm(by_dataset[d]["test_accuracy_mean"], by_dataset[d]["test_accuracy_std"])
                               for d in datasets)
-        minutes = sum(s["train_seconds"] for s in rows) / len(rows) / 60
         devices = " + ".join(dict.fromkeys(_devices(s) for s in rows))
         lines.append(f"| {model} | {epochs} | {accuracy} | {rows[0]['train_flops'] / cheapest:,.0f} "
-                     f"| {minutes:,.1f} | {devices} |")
+                     f"| {devices} |")
     return "\n".join(lines)
 
 
@@ -271,9 +276,8 @@ def readme_q4_headline(profile: str) -> str:
             if Q4_HEADLINE_MODEL not in (t["baseline"]["model"], t["challenger"]["model"]):
                 continue
             chal, base = t["challenger"], t["baseline"]
-            ci = "—" if t.get("ci") is None else f"{100 * t['ci'][0]:+.2f} to {100 * t['ci'][1]:+.2f}"
             lines.append(f"| {t['dataset']} | {chal['model']} ({chal['epochs']} ep.) vs {base['model']} "
-                         f"({base['epochs']} ep.) | {100 * t['gap']:+.2f} | {ci} | {t.get('verdict', 'untested')} "
+                         f"({base['epochs']} ep.) | {100 * t['gap']:+.2f} | {_ci(t)} | {t.get('verdict', 'untested')} "
                          f"| {_after_holm(t)} |")
         return "\n".join(lines)
     return _q4(profile, render)

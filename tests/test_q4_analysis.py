@@ -95,3 +95,10 @@ def test_the_confusion_matrix_has_a_colour_bar_and_whole_counts():
     assert len(fig.axes) == 2                                           # the matrix and its colour bar
     assert sorted(t.get_text() for t in ax.texts) == ["3", "980"]       # rounded; < 0.5 shaded, not labelled
     plt.close(fig)
+
+
+def test_an_interval_end_that_rounds_to_zero_keeps_its_sign():
+    """+0.00003 shown as +0.00 would read as an interval touching zero; three decimals show it is above."""
+    assert tables._ci({"ci": [0.00003, 0.0034]}) == "+0.003 to +0.34"
+    assert tables._ci({"ci": [-0.0012, 0.0126]}) == "-0.12 to +1.26"
+    assert tables._ci({"ci": None}) == "—"
